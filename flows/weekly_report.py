@@ -1,0 +1,90 @@
+"""The weekly run, top to bottom: extract → validate → land → build warehouse → draft."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+from prefect.states import Failed, State
+
+from smallcap.calendar import week_ending_on_or_before
+from smallcap.settings import Settings
+from smallcap.sources import get_source
+from tasks.extract import extract_closes
+from tasks.land import land_batch
+from tasks.load import build_warehouse
+from tasks.report import draw_chart, publish_artifacts, week_figures, write_draft
+from tasks.validate import quarantine_batch, validate_batch
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def resolve_week(settings: Settings, week_ending: date | None) -> date:
+    """The week to report: the given day's last complete NYSE week, else the source's latest."""
+    day = week_ending or get_source(settings.source, settings.csv_path).latest_date()
+    return week_ending_on_or_before(day)
+
+
+def settings_for(source: str | None, csv_path: str | None, data_dir: str | None) -> Settings:
+    overrides = {"source": source, "csv_path": csv_path, "data_dir": data_dir}
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def _run_name() -> str:
+    p = flow_run.parameters
+    settings = settings_for(p.get("source"), p.get("csv_path"), p.get("data_dir"))
+    week = p.get("week_ending")
+    week = date.fromisoformat(week) if isinstance(week, str) else week
+    return f"weekly-{resolve_week(settings, week):%Y-%m-%d}"
+
+
+@flow(name="weekly-report", flow_run_name=_run_name)
+def weekly_report(
+    week_ending: date | None = None,
+    source: str | None = None,
+    csv_path: str | None = None,
+    data_dir: str | None = None,
+) -> dict[str, str] | State:
+    """Report one week; returns the paths of what it wrote.
+
+    A rejected batch ends the run as Failed with the gate's one-line reason (no traceback: bad
+    data is an expected outcome, not a crash) after the batch is put in quarantine.
+    """
+    log = get_run_logger()
+    settings = settings_for(source, csv_path, data_dir)
+    week = resolve_week(settings, week_ending)
+    today = datetime.now(NEW_YORK).date()
+    log.info("reporting the week ending %s from source %r into %s", week, settings.source, settings.data_dir)
+
+    batch = extract_closes(settings.source, settings.csv_path, week - timedelta(days=settings.lookback_days), week)
+    log.info("extracted %d rows", len(batch))
+
+    report = validate_batch(batch, week, today)
+    if not report.success:
+        origin = get_source(settings.source, settings.csv_path).origin
+        kept = quarantine_batch(batch, report, settings.quarantine_dir, f"weekly-{week}", origin)
+        return Failed(message=f"{report.reason()} (batch kept in {kept})")
+    log.info("gate passed: %d checks", report.evaluated)
+
+    landed = land_batch(batch, settings.lake_dir)
+    warehouse = build_warehouse(settings.lake_dir, settings.warehouse_path)
+    log.info("landed %d file(s); published warehouse %s", len(landed), warehouse)
+
+    out_dir = settings.reports_dir / f"{week:%Y-%m-%d}"
+    figures = week_figures(warehouse, week)
+    chart = draw_chart(warehouse, week, out_dir)
+    draft = write_draft(figures, out_dir, settings.same_move_band)
+    publish_artifacts(figures, draft, chart)
+    log.info("draft %s, chart %s", draft, chart)
+    return {
+        "week_ending": f"{week:%Y-%m-%d}",
+        "warehouse": str(warehouse),
+        "lake": str(settings.lake_dir),
+        "draft": str(draft),
+        "chart": str(chart),
+    }
+
+

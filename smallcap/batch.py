@@ -1,0 +1,35 @@
+"""The shape every source hands to the gate: one row per index and trading date."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pandas as pd
+
+# Columns of an extracted batch, in order. trade_date is the exchange-local session date.
+COLUMNS: tuple[str, ...] = ("index_code", "trade_date", "close", "source", "source_symbol", "extracted_at")
+
+
+def from_long_text(raw: pd.DataFrame, source: str, start: date, end: date) -> pd.DataFrame:
+    """Turn a long text table (`date,index_code,close[,source_symbol]`) into a batch.
+
+    Parsing is deliberately lenient: an unreadable date or close becomes null so the gate can
+    name it, rather than failing here with a parser error. Unknown columns are kept so the gate
+    can report them; rows with an unreadable date are kept for the same reason.
+    """
+    frame = raw.rename(columns={"date": "trade_date"}).copy()
+    if "trade_date" in frame:
+        frame["trade_date"] = pd.to_datetime(frame["trade_date"], format="%Y-%m-%d", errors="coerce")
+        in_window = frame["trade_date"].between(pd.Timestamp(start), pd.Timestamp(end))
+        frame = frame[in_window | frame["trade_date"].isna()]
+    if "close" in frame:
+        frame["close"] = pd.to_numeric(frame["close"], errors="coerce").astype("float64")
+    if "index_code" in frame:
+        frame["index_code"] = frame["index_code"].astype("str").str.strip()
+        if "source_symbol" not in frame:
+            frame["source_symbol"] = frame["index_code"]
+    frame["source"] = source
+    frame["extracted_at"] = pd.Timestamp(datetime.now(timezone.utc))
+    known = [c for c in COLUMNS if c in frame]
+    extra = [c for c in frame.columns if c not in COLUMNS]
+    return frame[known + extra].reset_index(drop=True)

@@ -1,0 +1,49 @@
+"""NYSE trading weeks: which week a run reports and the day it ends on (holidays included)."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import date, timedelta
+from functools import cache
+
+import pandas as pd
+
+
+@cache
+def _nyse():
+    # exchange_calendars emits pandas deprecation noise on import and first use; it is not ours to fix.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import exchange_calendars as xcals
+
+        return xcals.get_calendar("XNYS", start="2000-01-01")
+
+
+def sessions_between(start: date, end: date) -> list[date]:
+    """NYSE sessions from start to end inclusive."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sessions = _nyse().sessions_in_range(pd.Timestamp(start), pd.Timestamp(end))
+    return [s.date() for s in sessions]
+
+
+def last_session_of_week(day: date) -> date | None:
+    """The last NYSE session of the Monday–Friday week containing `day`, or None if it had none."""
+    monday = day - timedelta(days=day.weekday())
+    sessions = sessions_between(monday, monday + timedelta(days=4))
+    return sessions[-1] if sessions else None
+
+
+def week_ending_on_or_before(day: date) -> date:
+    """The last session of the last complete NYSE week on or before `day`.
+
+    A week is complete once its last session has passed: a Friday run reports that Friday, a
+    Good-Friday run reports Thursday, and a Wednesday run reports the previous week.
+    """
+    probe = day
+    for _ in range(10):  # a whole week without sessions happens at most once in a row
+        last = last_session_of_week(probe)
+        if last is not None and last <= day:
+            return last
+        probe = probe - timedelta(days=probe.weekday() + 1)  # the Sunday before this week
+    raise ValueError(f"no complete NYSE week found on or before {day}")

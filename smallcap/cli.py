@@ -1,0 +1,70 @@
+"""`smallcap`: the command line. Failures end with one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Weekly US small-cap growth report pipeline.")
+
+# No network beyond data sources: Prefect's telemetry stays off unless a user turns it on.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=1)
+
+
+@app.callback()
+def main() -> None:
+    """Weekly US small-cap growth report pipeline."""
+
+
+@app.command()
+def run(
+    week_ending: Annotated[Optional[str], typer.Option(help="Report the NYSE week ending on or before this ISO date.")] = None,  # noqa: UP045
+    source: Annotated[Optional[str], typer.Option(help="sample (bundled data) or csv.")] = None,  # noqa: UP045
+    csv: Annotated[Optional[Path], typer.Option(help="Long CSV date,index_code,close for --source csv.")] = None,  # noqa: UP045
+    data_dir: Annotated[Optional[Path], typer.Option(help="Data folder [env SMALLCAP_DATA_DIR, default ./data].")] = None,  # noqa: UP045
+) -> None:
+    """Run one weekly report: extract, validate, land, build the warehouse, draft."""
+    week = None
+    if week_ending is not None:
+        try:
+            week = datetime.strptime(week_ending, "%Y-%m-%d").date()
+        except ValueError:
+            _fail(f"--week-ending must be an ISO date YYYY-MM-DD, got {week_ending!r}")
+    if csv is not None and source is None:
+        source = "csv"
+
+    from prefect.exceptions import FailedRun
+
+    from flows.weekly_report import weekly_report
+    from smallcap.errors import SmallcapError
+
+    try:
+        outputs = weekly_report(
+            week_ending=week,
+            source=source,
+            csv_path=None if csv is None else str(csv),
+            data_dir=None if data_dir is None else str(data_dir),
+        )
+    except (SmallcapError, FailedRun) as exc:
+        _fail(str(exc))
+    except Exception as exc:  # noqa: BLE001  (anything else still ends in one line, not a traceback)
+        _fail(f"{type(exc).__name__}: {exc}")
+    typer.echo(f"week ending  {outputs['week_ending']}")
+    typer.echo(f"draft        {outputs['draft']}")
+    typer.echo(f"chart        {outputs['chart']}")
+    typer.echo(f"warehouse    {outputs['warehouse']}")
+    typer.echo(f"lake         {outputs['lake']}")
+
+
+if __name__ == "__main__":
+    sys.exit(app())

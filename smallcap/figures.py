@@ -1,0 +1,83 @@
+"""The week's figures, read from the published warehouse's marts (read-only)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from smallcap.errors import SmallcapError
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    week_ending: date
+    close: float  # R2000G
+    prev_close: float
+    change: float
+    return_1w: float
+    last_week_change: float | None  # R2000G's change the week before, for the verb
+    dow_return_1w: float
+    spx_return_1w: float
+    numerator_close: float  # R2000G / SPX
+    denominator_close: float
+    ratio: float
+    ma_26w: float | None
+    deviation_26w: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _none(x: Any) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)
+
+
+def read_week(warehouse: Path, week_ending: date) -> WeekFigures:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        weekly = con.sql(
+            "select index_code, week_ending, close, prev_close, change, return_1w from marts.weekly_close "
+            "where week_ending <= $w order by week_ending",
+            params={"w": week_ending},
+        ).df()
+        rs = con.sql(
+            "select * from marts.relative_strength where week_ending = $w", params={"w": week_ending}
+        ).df()
+    this_week = weekly[weekly["week_ending"].dt.date == week_ending].set_index("index_code")
+    missing = {"R2000G", "SPX", "DJIA"} - set(this_week.index[this_week["prev_close"].notna()])
+    if missing or rs.empty:
+        raise SmallcapError(
+            f"the warehouse has no complete week ending {week_ending} with the week before it"
+            + (f" for {', '.join(sorted(missing))}" if missing else "")
+        )
+    small = this_week.loc["R2000G"]
+    earlier = weekly[(weekly["index_code"] == "R2000G") & (weekly["week_ending"].dt.date < week_ending)]
+    last_change = _none(earlier["change"].iloc[-1]) if not earlier.empty else None
+    row = rs.iloc[0]
+    return WeekFigures(
+        week_ending=week_ending,
+        close=float(small["close"]),
+        prev_close=float(small["prev_close"]),
+        change=float(small["change"]),
+        return_1w=float(small["return_1w"]),
+        last_week_change=last_change,
+        dow_return_1w=float(this_week.loc["DJIA", "return_1w"]),
+        spx_return_1w=float(this_week.loc["SPX", "return_1w"]),
+        numerator_close=float(row["numerator_close"]),
+        denominator_close=float(row["denominator_close"]),
+        ratio=float(row["ratio"]),
+        ma_26w=_none(row["ma_26w"]),
+        deviation_26w=_none(row["deviation_26w"]),
+    )
+
+
+def read_ratio_history(warehouse: Path, week_ending: date) -> pd.DataFrame:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.sql(
+            "select week_ending, ratio, ma_26w from marts.relative_strength where week_ending <= $w order by week_ending",
+            params={"w": week_ending},
+        ).df()

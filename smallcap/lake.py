@@ -1,0 +1,57 @@
+"""The Parquet lake: every accepted batch, immutable, one file per (source, index, batch).
+
+Layout: <lake>/daily_close/source=<source>/index_code=<code>/batch-<id>.parquet, where <id> is a
+hash of the batch's content. The same content lands once: landing it again writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+# What identifies a batch's content: not when it was extracted, only what it says.
+_CONTENT = ["index_code", "trade_date", "close", "source", "source_symbol"]
+
+SCHEMA = pa.schema(
+    [
+        ("trade_date", pa.date32()),
+        ("close", pa.float64()),
+        ("source_symbol", pa.string()),
+        ("extracted_at", pa.timestamp("us", tz="UTC")),
+        ("batch_id", pa.string()),
+        ("landed_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+def batch_id(batch: pd.DataFrame) -> str:
+    canonical = batch[_CONTENT].sort_values(["index_code", "trade_date"]).to_csv(index=False, date_format="%Y-%m-%d")
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def land(batch: pd.DataFrame, lake_dir: Path) -> list[Path]:
+    """Write a validated batch into the lake; return its files (already there or new)."""
+    bid = batch_id(batch)
+    landed_at = pd.Timestamp(datetime.now(timezone.utc))
+    paths: list[Path] = []
+    for (source, code), rows in batch.groupby(["source", "index_code"], sort=True):
+        target = lake_dir / "daily_close" / f"source={source}" / f"index_code={code}" / f"batch-{bid}.parquet"
+        paths.append(target)
+        if target.exists():
+            continue  # identical content already landed; files are never rewritten
+        frame = rows.sort_values("trade_date").assign(
+            trade_date=lambda f: f["trade_date"].dt.date, batch_id=bid, landed_at=landed_at
+        )
+        table = pa.Table.from_pandas(frame[SCHEMA.names], schema=SCHEMA, preserve_index=False)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        pq.write_table(table, partial)
+        # A reader globbing *.parquet never sees a half-written file: publish by rename.
+        os.replace(partial, target)
+    return paths

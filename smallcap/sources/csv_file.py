@@ -1,0 +1,41 @@
+"""A long CSV `date,index_code,close` (ISO dates) given by path."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from smallcap.batch import from_long_text
+from smallcap.errors import SourceError
+
+
+def read_long_csv(path: Path) -> pd.DataFrame:
+    """Read the file as text; typing and checking are the gate's job."""
+    if not path.is_file():
+        raise SourceError(f"CSV file not found: {path}")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise SourceError(f"CSV file is empty: {path}") from None
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        first = str(exc).splitlines()[0]
+        raise SourceError(f"CSV file is not a readable UTF-8 CSV: {path} ({first})") from None
+
+
+class CsvSource:
+    name = "csv"
+
+    def __init__(self, path: Path) -> None:
+        self.origin: Path | None = path
+        self.path = path
+
+    def extract(self, start: date, end: date) -> pd.DataFrame:
+        return from_long_text(read_long_csv(self.path), self.name, start, end)
+
+    def latest_date(self) -> date:
+        dates = pd.to_datetime(read_long_csv(self.path).get("date"), format="%Y-%m-%d", errors="coerce")
+        if dates is None or dates.isna().all():
+            raise SourceError(f"CSV file has no readable ISO dates in a 'date' column: {self.path}")
+        return dates.max().date()

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from smallcap.errors import SmallcapError
+from smallcap.sources import get_source
+
+
+def _transient(task, task_run, state) -> bool:  # noqa: ANN001 (Prefect's retry hook signature)
+    # Retry network hiccups, not bad input: a missing file or an unknown source stays wrong.
+    try:
+        state.result(raise_on_failure=True)
+    except SmallcapError:
+        return False
+    except Exception:  # noqa: BLE001
+        return True
+    return False
+
+
+# Fresh data every run: closes can be revised, so extraction is never served from a cache.
+@task(name="extract closes", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_transient, cache_policy=NO_CACHE)
+def extract_closes(source: str, csv_path: Path | None, start: date, end: date) -> pd.DataFrame:
+    batch = get_source(source, csv_path).extract(start, end)
+    return batch

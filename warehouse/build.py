@@ -1,0 +1,157 @@
+"""Build the warehouse from the lake into a new file, check it, then swap it in atomically.
+
+Readers never see a half-built warehouse and never block a build: a connected reader keeps the
+file it opened (the old inode) until it reconnects, and a failed build leaves the last good
+warehouse exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import yaml
+
+MODELS_DIR = Path(__file__).parent
+
+# Build order: each model reads only from models above it.
+MODELS: tuple[str, ...] = (
+    "raw/raw_daily_close",
+    "staging/stg_daily_close",
+    "staging/stg_trading_week",
+    "marts/dim_index",
+    "marts/daily_close",
+    "marts/weekly_close",
+    "marts/relative_strength",
+)
+SCHEMAS = ("raw", "staging", "marts")
+
+# Analysts may open the file with DuckDB 1.x tools, which cannot read the 2.0 storage format.
+_CONNECT_CONFIG = {"storage_compatibility_version": "v1.4.0"}
+
+
+class WarehouseTestFailed(Exception):
+    """A model's declared test (from its .yml) found bad rows; the build is discarded."""
+
+
+@dataclass(frozen=True)
+class ModelDoc:
+    schema: str
+    name: str
+    description: str
+    columns: dict[str, str]
+    column_tests: dict[str, list[str]]
+    unique_combinations: list[list[str]]
+
+
+def model_docs() -> list[ModelDoc]:
+    """Docs and tests declared in each layer's .yml, beside the SQL."""
+    docs: list[ModelDoc] = []
+    for schema in SCHEMAS:
+        for spec_file in sorted((MODELS_DIR / schema).glob("*.yml")):
+            for model in yaml.safe_load(spec_file.read_text(encoding="utf-8"))["models"]:
+                cols = model.get("columns", [])
+                docs.append(
+                    ModelDoc(
+                        schema=schema,
+                        name=model["name"],
+                        description=model.get("description", ""),
+                        columns={c["name"]: c.get("description", "") for c in cols},
+                        column_tests={c["name"]: c.get("tests", []) for c in cols},
+                        unique_combinations=[t["unique_combination"] for t in model.get("tests", [])
+                                             if "unique_combination" in t],
+                    )
+                )
+    return docs
+
+
+def _table_name(model: str) -> tuple[str, str]:
+    schema, file_name = model.split("/")
+    name = file_name.removeprefix("raw_") if schema == "raw" else file_name
+    return schema, name
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _apply_docs(con: duckdb.DuckDBPyConnection, docs: Iterable[ModelDoc]) -> None:
+    for doc in docs:
+        con.sql(f"comment on table {doc.schema}.{doc.name} is {_quote(doc.description)}")
+        for column, text in doc.columns.items():
+            con.sql(f"comment on column {doc.schema}.{doc.name}.{column} is {_quote(text)}")
+
+
+def _run_tests(con: duckdb.DuckDBPyConnection, docs: Iterable[ModelDoc]) -> None:
+    failures: list[str] = []
+    for doc in docs:
+        table = f"{doc.schema}.{doc.name}"
+        checks: list[tuple[str, str]] = []
+        for column, tests in doc.column_tests.items():
+            if "not_null" in tests:
+                checks.append((f"{table}.{column} not null", f"select count(*) from {table} where {column} is null"))
+            if "unique" in tests:
+                checks.append((f"{table}.{column} unique", f"select count(*) - count(distinct {column}) from {table}"))
+        for cols in doc.unique_combinations:
+            key = ", ".join(cols)
+            checks.append((f"{table} unique ({key})",
+                           f"select count(*) from (select {key} from {table} group by all having count(*) > 1)"))
+        for name, query in checks:
+            (bad,) = con.sql(query).fetchall()[0]
+            if bad:
+                failures.append(f"{name}: {bad} row(s)")
+    if failures:
+        raise WarehouseTestFailed("warehouse tests failed: " + "; ".join(failures))
+
+
+def _lake_glob(lake_dir: Path) -> str:
+    return str(lake_dir.resolve() / "daily_close" / "*" / "*" / "*.parquet")
+
+
+def build(
+    lake_dir: Path,
+    target: Path,
+    indices: pd.DataFrame,
+    sessions_between: Callable[[date, date], list[date]],
+) -> Path:
+    """Build every model from the lake into a fresh file and publish it as `target`.
+
+    `indices` is the index dimension (index_code, name_en, name_ja); `sessions_between` gives
+    the NYSE sessions for the lake's date range (the trading calendar stays outside SQL).
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = target.with_name(f".{target.name}.{os.getpid()}.building")
+    building.unlink(missing_ok=True)
+    try:
+        con = duckdb.connect(str(building), config=_CONNECT_CONFIG)
+        try:
+            for schema in SCHEMAS:
+                con.sql(f"create schema if not exists {schema}")
+            con.sql(f"set variable lake_glob = {_quote(_lake_glob(lake_dir))}")
+            (first, last) = con.sql(
+                "select min(trade_date), max(trade_date) from read_parquet(getvariable('lake_glob'))"
+            ).fetchall()[0]
+            session_frame = pd.DataFrame({"session_date": pd.to_datetime(sessions_between(first, last)).date})
+            con.register("session_frame", session_frame)
+            con.sql("create table raw.nyse_session as select session_date::date as session_date from session_frame")
+            con.register("index_frame", indices)
+            con.sql("create table raw.index as select index_code, name_en, name_ja from index_frame")
+            for model in MODELS:
+                con.sql((MODELS_DIR / f"{model}.sql").read_text(encoding="utf-8"))
+            docs = model_docs()
+            _apply_docs(con, docs)
+            _run_tests(con, docs)
+            con.sql("checkpoint")
+        finally:
+            con.close()
+        # The publish: one rename, so readers see the old warehouse or the new one, never a mix.
+        os.replace(building, target)
+    finally:
+        building.unlink(missing_ok=True)
+        building.with_name(building.name + ".wal").unlink(missing_ok=True)
+    return target
