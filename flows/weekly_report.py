@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
@@ -11,6 +10,7 @@ from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
 from smallcap.calendar import week_ending_on_or_before
+from smallcap.errors import SmallcapError
 from smallcap.settings import Settings
 from smallcap.sources import get_source
 from tasks.extract import extract_closes
@@ -35,10 +35,13 @@ def settings_for(source: str | None, csv_path: str | None, data_dir: str | None)
 
 def _run_name() -> str:
     p = flow_run.parameters
-    settings = settings_for(p.get("source"), p.get("csv_path"), p.get("data_dir"))
     week = p.get("week_ending")
     week = date.fromisoformat(week) if isinstance(week, str) else week
-    return f"weekly-{resolve_week(settings, week):%Y-%m-%d}"
+    try:
+        settings = settings_for(p.get("source"), p.get("csv_path"), p.get("data_dir"))
+        return f"weekly-{resolve_week(settings, week):%Y-%m-%d}"
+    except SmallcapError:
+        return "weekly-unresolved"  # the run itself then fails with the reason
 
 
 @flow(name="weekly-report", flow_run_name=_run_name)
@@ -81,10 +84,8 @@ def weekly_report(
     log.info("draft %s, chart %s", draft, chart)
     return {
         "week_ending": f"{week:%Y-%m-%d}",
-        "warehouse": str(warehouse),
-        "lake": str(settings.lake_dir),
-        "draft": str(draft),
-        "chart": str(chart),
+        "warehouse": str(warehouse.resolve()),
+        "lake": str(settings.lake_dir.resolve()),
+        "draft": str(draft.resolve()),
+        "chart": str(chart.resolve()),
     }
-
-

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 
@@ -29,7 +29,7 @@ def from_long_text(raw: pd.DataFrame, source: str, start: date, end: date) -> pd
         if "source_symbol" not in frame:
             frame["source_symbol"] = frame["index_code"]
     frame["source"] = source
-    frame["extracted_at"] = pd.Timestamp(datetime.now(timezone.utc))
+    frame["extracted_at"] = pd.Timestamp(datetime.now(UTC))
     known = [c for c in COLUMNS if c in frame]
     extra = [c for c in frame.columns if c not in COLUMNS]
     return frame[known + extra].reset_index(drop=True)

@@ -21,8 +21,14 @@ def render_ratio_chart(history: pd.DataFrame, path: Path) -> Path:
         ax.plot(history["week_ending"], history["ratio"] * 100, label="ラッセル2000グロース÷SP500", color="#1f5f99")
         ax.plot(history["week_ending"], history["ma_26w"] * 100, label="26週移動平均", color="#d9822b", linestyle="--")
         last = history.iloc[-1]
-        ax.annotate(f"{last['ratio'] * 100:.2f}%", (last["week_ending"], last["ratio"] * 100),
-                    textcoords="offset points", xytext=(-10, 10), ha="right", fontsize=10)
+        ax.annotate(
+            f"{last['ratio'] * 100:.2f}%",
+            (last["week_ending"], last["ratio"] * 100),
+            textcoords="offset points",
+            xytext=(-10, 10),
+            ha="right",
+            fontsize=10,
+        )
         ax.set_title("小型成長株とSP500の相対比較（週次）")
         ax.set_ylabel("比率")
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from datetime import datetime
@@ -16,7 +17,13 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Weekly US sm
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
+def _quiet_shutdown() -> None:
+    # Prefect's temporary server logs its shutdown at exit; keep the result (or error) the last line.
+    logging.getLogger("prefect").setLevel(logging.WARNING)
+
+
 def _fail(message: str) -> None:
+    _quiet_shutdown()
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=1)
 
@@ -28,10 +35,12 @@ def main() -> None:
 
 @app.command()
 def run(
-    week_ending: Annotated[Optional[str], typer.Option(help="Report the NYSE week ending on or before this ISO date.")] = None,  # noqa: UP045
+    week_ending: Annotated[
+        str | None, typer.Option(help="Report the NYSE week ending on or before this ISO date.")
+    ] = None,  # noqa: UP045
     source: Annotated[Optional[str], typer.Option(help="sample (bundled data) or csv.")] = None,  # noqa: UP045
     csv: Annotated[Optional[Path], typer.Option(help="Long CSV date,index_code,close for --source csv.")] = None,  # noqa: UP045
-    data_dir: Annotated[Optional[Path], typer.Option(help="Data folder [env SMALLCAP_DATA_DIR, default ./data].")] = None,  # noqa: UP045
+    data_dir: Annotated[Path | None, typer.Option(help="Data folder [env SMALLCAP_DATA_DIR, default ./data].")] = None,  # noqa: UP045
 ) -> None:
     """Run one weekly report: extract, validate, land, build the warehouse, draft."""
     week = None
@@ -59,6 +68,7 @@ def run(
         _fail(str(exc))
     except Exception as exc:  # noqa: BLE001  (anything else still ends in one line, not a traceback)
         _fail(f"{type(exc).__name__}: {exc}")
+    _quiet_shutdown()
     typer.echo(f"week ending  {outputs['week_ending']}")
     typer.echo(f"draft        {outputs['draft']}")
     typer.echo(f"chart        {outputs['chart']}")

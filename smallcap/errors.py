@@ -7,4 +7,3 @@ class SmallcapError(Exception):
 
 class SourceError(SmallcapError):
     """A source could not deliver a batch (unreadable file, unknown source, empty answer)."""
-

@@ -44,9 +44,7 @@ def read_week(warehouse: Path, week_ending: date) -> WeekFigures:
             "where week_ending <= $w order by week_ending",
             params={"w": week_ending},
         ).df()
-        rs = con.sql(
-            "select * from marts.relative_strength where week_ending = $w", params={"w": week_ending}
-        ).df()
+        rs = con.sql("select * from marts.relative_strength where week_ending = $w", params={"w": week_ending}).df()
     this_week = weekly[weekly["week_ending"].dt.date == week_ending].set_index("index_code")
     missing = {"R2000G", "SPX", "DJIA"} - set(this_week.index[this_week["prev_close"].notna()])
     if missing or rs.empty:
@@ -78,6 +76,7 @@ def read_week(warehouse: Path, week_ending: date) -> WeekFigures:
 def read_ratio_history(warehouse: Path, week_ending: date) -> pd.DataFrame:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.sql(
-            "select week_ending, ratio, ma_26w from marts.relative_strength where week_ending <= $w order by week_ending",
+            "select week_ending, ratio, ma_26w from marts.relative_strength"
+            " where week_ending <= $w order by week_ending",
             params={"w": week_ending},
         ).df()

@@ -39,8 +39,9 @@ class GateReport:
 
     def reason(self) -> str:
         """One line naming every failed expectation with sample rows."""
-        return f"batch rejected by the quality gate ({len(self.failures)} of {self.evaluated} checks failed): " + " | ".join(
-            f.line() for f in self.failures
+        return (
+            f"batch rejected by the quality gate ({len(self.failures)} of {self.evaluated} checks failed): "
+            + " | ".join(f.line() for f in self.failures)
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -48,7 +49,12 @@ class GateReport:
             "success": self.success,
             "evaluated": self.evaluated,
             "failures": [
-                {"expectation": f.expectation, "suite": f.suite, "unexpected_count": f.unexpected_count, "sample": f.sample}
+                {
+                    "expectation": f.expectation,
+                    "suite": f.suite,
+                    "unexpected_count": f.unexpected_count,
+                    "sample": f.sample,
+                }
                 for f in self.failures
             ],
         }
@@ -67,8 +73,14 @@ def _fmt_value(v: Any) -> str:
 def summarize(batch: pd.DataFrame) -> pd.DataFrame:
     """One row per index present: first and last date and row count."""
     if not {"index_code", "trade_date"} <= set(batch.columns) or batch.empty:
-        return pd.DataFrame({"index_code": pd.Series(dtype="str"), "first_date": pd.Series(dtype="datetime64[us]"),
-                             "last_date": pd.Series(dtype="datetime64[us]"), "rows": pd.Series(dtype="int64")})
+        return pd.DataFrame(
+            {
+                "index_code": pd.Series(dtype="str"),
+                "first_date": pd.Series(dtype="datetime64[us]"),
+                "last_date": pd.Series(dtype="datetime64[us]"),
+                "rows": pd.Series(dtype="int64"),
+            }
+        )
     grouped = batch.dropna(subset=["trade_date"]).groupby("index_code", as_index=False)
     return grouped.agg(first_date=("trade_date", "min"), last_date=("trade_date", "max"), rows=("trade_date", "size"))
 
@@ -77,18 +89,27 @@ def _row_expectations(today: date) -> list[tuple[str, Any]]:
     import great_expectations.expectations as gxe
 
     return [
-        ("columns are exactly " + ",".join(COLUMNS), gxe.ExpectTableColumnsToMatchSet(column_set=list(COLUMNS), exact_match=True)),
+        (
+            "columns are exactly " + ",".join(COLUMNS),
+            gxe.ExpectTableColumnsToMatchSet(column_set=list(COLUMNS), exact_match=True),
+        ),
         ("batch has rows", gxe.ExpectTableRowCountToBeBetween(min_value=1)),
         ("index_code is not null", gxe.ExpectColumnValuesToNotBeNull(column="index_code")),
         ("trade_date is an ISO date", gxe.ExpectColumnValuesToNotBeNull(column="trade_date")),
         ("close is a number", gxe.ExpectColumnValuesToNotBeNull(column="close")),
         ("close > 0", gxe.ExpectColumnValuesToBeBetween(column="close", min_value=0, strict_min=True)),
-        ("one row per (index_code, trade_date)",
-         gxe.ExpectCompoundColumnsToBeUnique(column_list=["index_code", "trade_date"])),
-        ("index_code is one of " + ",".join(INDEX_CODES),
-         gxe.ExpectColumnValuesToBeInSet(column="index_code", value_set=list(INDEX_CODES))),
-        (f"trade_date not in the future (after {today})",
-         gxe.ExpectColumnValuesToBeBetween(column="trade_date", max_value=pd.Timestamp(today))),
+        (
+            "one row per (index_code, trade_date)",
+            gxe.ExpectCompoundColumnsToBeUnique(column_list=["index_code", "trade_date"]),
+        ),
+        (
+            "index_code is one of " + ",".join(INDEX_CODES),
+            gxe.ExpectColumnValuesToBeInSet(column="index_code", value_set=list(INDEX_CODES)),
+        ),
+        (
+            f"trade_date not in the future (after {today})",
+            gxe.ExpectColumnValuesToBeBetween(column="trade_date", max_value=pd.Timestamp(today)),
+        ),
     ]
 
 
@@ -96,17 +117,28 @@ def _summary_expectations(week_ending: date) -> list[tuple[str, Any]]:
     import great_expectations.expectations as gxe
 
     return [
-        ("all of " + ",".join(INDEX_CODES) + " present",
-         gxe.ExpectColumnDistinctValuesToContainSet(column="index_code", value_set=list(INDEX_CODES))),
-        ("every index ends on the same date", gxe.ExpectColumnUniqueValueCountToBeBetween(column="last_date", min_value=1, max_value=1)),
-        (f"every index ends on the week's last session {week_ending}",
-         gxe.ExpectColumnValuesToBeBetween(
-             column="last_date", min_value=pd.Timestamp(week_ending), max_value=pd.Timestamp(week_ending))),
+        (
+            "all of " + ",".join(INDEX_CODES) + " present",
+            gxe.ExpectColumnDistinctValuesToContainSet(column="index_code", value_set=list(INDEX_CODES)),
+        ),
+        (
+            "every index ends on the same date",
+            gxe.ExpectColumnUniqueValueCountToBeBetween(column="last_date", min_value=1, max_value=1),
+        ),
+        (
+            f"every index ends on the week's last session {week_ending}",
+            gxe.ExpectColumnValuesToBeBetween(
+                column="last_date", min_value=pd.Timestamp(week_ending), max_value=pd.Timestamp(week_ending)
+            ),
+        ),
     ]
 
 
 # Columns that identify a row in a failure sample, per suite.
-_ID_COLUMNS = {"daily_close": ["index_code", "trade_date", "close"], "index_summary": ["index_code", "first_date", "last_date"]}
+_ID_COLUMNS = {
+    "daily_close": ["index_code", "trade_date", "close"],
+    "index_summary": ["index_code", "first_date", "last_date"],
+}
 
 
 def validate(batch: pd.DataFrame, week_ending: date, today: date) -> GateReport:

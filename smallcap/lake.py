@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -38,7 +38,7 @@ def batch_id(batch: pd.DataFrame) -> str:
 def land(batch: pd.DataFrame, lake_dir: Path) -> list[Path]:
     """Write a validated batch into the lake; return its files (already there or new)."""
     bid = batch_id(batch)
-    landed_at = pd.Timestamp(datetime.now(timezone.utc))
+    landed_at = pd.Timestamp(datetime.now(UTC))
     paths: list[Path] = []
     for (source, code), rows in batch.groupby(["source", "index_code"], sort=True):
         target = lake_dir / "daily_close" / f"source={source}" / f"index_code={code}" / f"batch-{bid}.parquet"

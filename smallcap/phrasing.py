@@ -61,11 +61,12 @@ def verb(this_change: float, last_change: float | None) -> str:
     now, before = direction(this_change), direction(last_change)
     if now == 0:
         return "横ばいでした"
-    if now > 0:
-        word = {-1: "反発", 1: "続伸"}.get(before, "上昇")  # type: ignore[arg-type]
-    else:
-        word = {1: "反落", -1: "続落"}.get(before, "下落")  # type: ignore[arg-type]
-    return f"{word}しました"
+    words = (
+        {-1: "反発", 1: "続伸", None: "上昇", 0: "上昇"}
+        if now > 0
+        else {1: "反落", -1: "続落", None: "下落", 0: "下落"}
+    )
+    return f"{words[before]}しました"
 
 
 def comparison(small: float, dow: float, spx: float, band: float = 0.005) -> str:

@@ -23,7 +23,9 @@ def _transient(task, task_run, state) -> bool:  # noqa: ANN001 (Prefect's retry 
 
 
 # Fresh data every run: closes can be revised, so extraction is never served from a cache.
-@task(name="extract closes", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_transient, cache_policy=NO_CACHE)
+@task(
+    name="extract closes", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_transient, cache_policy=NO_CACHE
+)
 def extract_closes(source: str, csv_path: Path | None, start: date, end: date) -> pd.DataFrame:
     batch = get_source(source, csv_path).extract(start, end)
     return batch

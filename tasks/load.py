@@ -13,6 +13,11 @@ from warehouse import build
 
 @task(name="build and publish warehouse", cache_policy=NO_CACHE)
 def build_warehouse(lake_dir: Path, warehouse_path: Path) -> Path:
-    indices = pd.DataFrame({"index_code": [i.code for i in INDICES], "name_en": [i.name_en for i in INDICES],
-                            "name_ja": [i.name_ja for i in INDICES]})
+    indices = pd.DataFrame(
+        {
+            "index_code": [i.code for i in INDICES],
+            "name_en": [i.name_en for i in INDICES],
+            "name_ja": [i.name_ja for i in INDICES],
+        }
+    )
     return build.build(lake_dir, warehouse_path, indices, sessions_between)

@@ -43,12 +43,17 @@ def publish_artifacts(figures: WeekFigures, draft_path: Path, chart_path: Path) 
         key="weekly-figures",
         table=[
             {"figure": "R2000G close", "value": phrasing.number(figures.close)},
-            {"figure": "R2000G 1-week change", "value": f"{phrasing.signed(figures.change)} ({phrasing.signed_percent(figures.return_1w)})"},
+            {
+                "figure": "R2000G 1-week change",
+                "value": f"{phrasing.signed(figures.change)} ({phrasing.signed_percent(figures.return_1w)})",
+            },
             {"figure": "DJIA 1-week", "value": phrasing.signed_percent(figures.dow_return_1w)},
             {"figure": "SPX 1-week", "value": phrasing.signed_percent(figures.spx_return_1w)},
             {"figure": "R2000G / SPX", "value": phrasing.percent(figures.ratio)},
-            {"figure": "deviation from 26-week MA", "value": "n/a" if figures.deviation_26w is None
-             else phrasing.signed_percent(figures.deviation_26w)},
+            {
+                "figure": "deviation from 26-week MA",
+                "value": "n/a" if figures.deviation_26w is None else phrasing.signed_percent(figures.deviation_26w),
+            },
         ],
         description=f"Figures for the week ending {figures.week_ending}",
     )

@@ -17,6 +17,7 @@ def validate_batch(batch: pd.DataFrame, week_ending: date, today: date) -> GateR
 
 
 @task(name="quarantine rejected batch", cache_policy=NO_CACHE)
-def quarantine_batch(batch: pd.DataFrame, report: GateReport, quarantine_dir: Path, run_name: str,
-                     origin: Path | None) -> Path:
+def quarantine_batch(
+    batch: pd.DataFrame, report: GateReport, quarantine_dir: Path, run_name: str, origin: Path | None
+) -> Path:
     return quarantine.keep(batch, report.to_dict(), report.reason(), quarantine_dir, run_name, origin)

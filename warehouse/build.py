@@ -63,8 +63,9 @@ def model_docs() -> list[ModelDoc]:
                         description=model.get("description", ""),
                         columns={c["name"]: c.get("description", "") for c in cols},
                         column_tests={c["name"]: c.get("tests", []) for c in cols},
-                        unique_combinations=[t["unique_combination"] for t in model.get("tests", [])
-                                             if "unique_combination" in t],
+                        unique_combinations=[
+                            t["unique_combination"] for t in model.get("tests", []) if "unique_combination" in t
+                        ],
                     )
                 )
     return docs
@@ -99,8 +100,12 @@ def _run_tests(con: duckdb.DuckDBPyConnection, docs: Iterable[ModelDoc]) -> None
                 checks.append((f"{table}.{column} unique", f"select count(*) - count(distinct {column}) from {table}"))
         for cols in doc.unique_combinations:
             key = ", ".join(cols)
-            checks.append((f"{table} unique ({key})",
-                           f"select count(*) from (select {key} from {table} group by all having count(*) > 1)"))
+            checks.append(
+                (
+                    f"{table} unique ({key})",
+                    f"select count(*) from (select {key} from {table} group by all having count(*) > 1)",
+                )
+            )
         for name, query in checks:
             (bad,) = con.sql(query).fetchall()[0]
             if bad:

@@ -1,0 +1,42 @@
+"""Shared fixtures: real data from tests/data, one Prefect test server for the whole session."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+# Before Prefect is imported anywhere: no telemetry, and results/caches in a throwaway folder so
+# nothing leaks between sessions.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ["PREFECT_LOCAL_STORAGE_PATH"] = tempfile.mkdtemp(prefix="smallcap-prefect-results-")
+
+DATA = Path(__file__).parent / "data"
+LONG_HISTORY = DATA / "index_closes_2022-01-03_2026-02-13.csv"
+YEAR = DATA / "index_closes_2024-11-20_2025-11-21.csv"
+SEED = DATA / "weekly-comment-2026-02-13.ja.txt"
+THREE = ["R2000G", "SPX", "DJIA"]
+
+
+def read_closes(path: Path, codes: list[str] = THREE) -> pd.DataFrame:
+    frame = pd.read_csv(path, parse_dates=["date"])
+    return frame[frame["index_code"].isin(codes)].reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def year_csv(tmp_path: Path) -> Path:
+    """The one-year real sample, three indices, as a user's CSV."""
+    path = tmp_path / "closes.csv"
+    read_closes(YEAR).to_csv(path, index=False, date_format="%Y-%m-%d")
+    return path

@@ -1,0 +1,63 @@
+import pytest
+
+from smallcap import phrasing
+
+
+@pytest.mark.parametrize(
+    ("fraction", "text"),
+    [
+        (-0.01395, "-1.40%"),
+        (0.01395, "+1.40%"),
+        (-0.013994, "-1.40%"),
+        (0.0039, "+0.39%"),
+        (0.0, "0.00%"),
+        (0.00004, "0.00%"),
+        (0.00005, "+0.01%"),
+    ],
+)
+def test_signed_percent_rounds_half_up(fraction: float, text: str) -> None:
+    assert phrasing.signed_percent(fraction) == text
+
+
+def test_numbers_and_changes() -> None:
+    assert phrasing.number(1709.95) == "1709.95"
+    assert phrasing.number(49500.925) == "49500.93"
+    assert phrasing.signed(1709.95 - 1734.22) == "-24.27"
+    assert phrasing.signed(7.93) == "+7.93"
+    assert phrasing.percent(1709.95 / 6836.17) == "25.01%"
+
+
+@pytest.mark.parametrize(
+    ("this_change", "last_change", "ending"),
+    [
+        (5.0, -3.0, "反発しました"),
+        (5.0, 2.0, "続伸しました"),
+        (-5.0, 2.0, "反落しました"),
+        (-5.0, -2.0, "続落しました"),
+        (0.004, 2.0, "横ばいでした"),  # prints as 0.00: unchanged
+        (5.0, 0.0, "上昇しました"),
+        (-5.0, None, "下落しました"),
+    ],
+)
+def test_verb_from_this_and_last_week(this_change: float, last_change: float | None, ending: str) -> None:
+    assert phrasing.verb(this_change, last_change) == ending
+
+
+@pytest.mark.parametrize(
+    ("small", "dow", "spx", "phrase"),
+    [
+        (-0.0140, -0.0123, -0.0139, phrasing.SAME),  # the seed's week
+        (0.0200, 0.0100, 0.0120, phrasing.ABOVE),
+        (-0.0300, -0.0100, -0.0050, phrasing.BELOW),
+        (0.0060, 0.0100, -0.0060, phrasing.SAME),  # between the two large caps
+        (0.0169, 0.0100, 0.0120, phrasing.SAME),  # within the 0.5-point band of both
+    ],
+)
+def test_comparison_with_large_caps(small: float, dow: float, spx: float, phrase: str) -> None:
+    assert phrasing.comparison(small, dow, spx) == phrase
+
+
+def test_date_ja() -> None:
+    from datetime import date
+
+    assert phrasing.date_ja(date(2026, 2, 13)) == "2026年2月13日"

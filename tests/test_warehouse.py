@@ -1,0 +1,134 @@
+"""Marts built by the SQL models equal an independent pandas calculation on real closes."""
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from smallcap.batch import from_long_text
+from smallcap.calendar import sessions_between
+from smallcap.lake import land
+from tasks.load import build_warehouse
+from tests import independent
+from tests.conftest import LONG_HISTORY, YEAR, read_closes
+from warehouse.build import MODELS, MODELS_DIR, WarehouseTestFailed, build
+
+
+def _batch(frame: pd.DataFrame, end: date, source: str = "csv") -> pd.DataFrame:
+    text = frame.assign(date=frame["date"].dt.strftime("%Y-%m-%d")).astype(str)
+    return from_long_text(text, source, date(2000, 1, 1), end)
+
+
+def _build(tmp_path: Path, *batches: pd.DataFrame) -> Path:
+    for b in batches:
+        land(b, tmp_path / "lake")
+    return build_warehouse.fn(tmp_path / "lake", tmp_path / "warehouse.duckdb")
+
+
+def _mart(path: Path, name: str) -> pd.DataFrame:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.sql(f"select * from marts.{name}").df()
+
+
+@pytest.fixture(scope="module")
+def long_history(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, Path]:
+    daily = read_closes(LONG_HISTORY)
+    daily = daily[daily["date"] <= "2025-12-12"]
+    return daily, _build(tmp_path_factory.mktemp("long"), _batch(daily, date(2025, 12, 12)))
+
+
+def _assert_frames_match(actual: pd.DataFrame, expected: pd.DataFrame, keys: list[str]) -> None:
+    actual = actual.sort_values(keys).reset_index(drop=True)
+    expected = expected.sort_values(keys).reset_index(drop=True)
+    assert len(actual) == len(expected)
+    for col in expected.columns:
+        a, e = actual[col], expected[col]
+        if col in keys or a.dtype == object or str(a.dtype).startswith(("str", "date")):
+            assert [str(x)[:10] for x in a] == [str(x)[:10] for x in e], col
+        else:
+            np.testing.assert_allclose(
+                a.to_numpy(dtype=float), e.to_numpy(dtype=float), rtol=1e-12, equal_nan=True, err_msg=col
+            )
+
+
+def test_weekly_close_equals_independent_calculation(long_history: tuple[pd.DataFrame, Path]) -> None:
+    daily, warehouse = long_history
+    expected = independent.weekly_close(daily)
+    actual = _mart(warehouse, "weekly_close")
+    actual["week_ending"] = pd.to_datetime(actual["week_ending"]).dt.date
+    _assert_frames_match(actual, expected, ["index_code", "week_ending"])
+    # SPX and DJIA since the first week of 2022; R2000G from its first week in the data.
+    assert actual[actual["index_code"] == "SPX"]["week_ending"].min() == date(2022, 1, 7)
+
+
+def test_relative_strength_equals_independent_calculation(long_history: tuple[pd.DataFrame, Path]) -> None:
+    daily, warehouse = long_history
+    weekly = independent.weekly_close(daily)
+    expected = independent.relative_strength(weekly)
+    weeks = pd.PeriodIndex(pd.to_datetime(expected["week_ending"]), freq="W-SUN")
+    assert (np.diff(weeks.asi8) == 1).all()  # consecutive weeks, so a 26-row mean is a 26-week mean
+    actual = _mart(warehouse, "relative_strength")
+    assert actual["pair"].unique().tolist() == ["R2000G/SPX"]
+    actual["week_ending"] = pd.to_datetime(actual["week_ending"]).dt.date
+    _assert_frames_match(actual.drop(columns="pair"), expected, ["week_ending"])
+    assert actual["ma_26w"].isna().sum() == 25  # NULL until 26 weeks exist
+
+
+def test_known_weeks_on_real_data(tmp_path: Path) -> None:
+    warehouse = _build(tmp_path, _batch(read_closes(YEAR), date(2025, 11, 21)))
+    weekly = _mart(warehouse, "weekly_close").set_index(["index_code", "week_ending"])
+    weeks = {d.date() for d in pd.to_datetime(weekly.xs("SPX").index)}
+    assert date(2025, 4, 17) in weeks and date(2025, 4, 18) not in weeks  # Good Friday week ends Thursday
+    assert date(2024, 11, 29) in weeks  # Thanksgiving week ends on the Friday half-day
+    spx = weekly.loc[("SPX", pd.Timestamp("2025-04-17"))]
+    assert spx["close"] == 5282.70 and spx["prev_close"] == 5363.36
+    assert _mart(warehouse, "daily_close").groupby("index_code").size().to_dict() == {
+        "DJIA": 252,
+        "R2000G": 252,
+        "SPX": 252,
+    }
+
+
+def test_latest_landing_wins(tmp_path: Path) -> None:
+    daily = read_closes(YEAR)
+    first = _batch(daily, date(2025, 11, 21))
+    revised = daily.copy()
+    revised.loc[(revised["index_code"] == "SPX") & (revised["date"] == "2025-11-21"), "close"] = 6600.00
+    warehouse = _build(tmp_path, first, _batch(revised, date(2025, 11, 21)))
+    closes = _mart(warehouse, "daily_close")
+    assert len(closes) == 3 * 252
+    spx = closes[(closes["index_code"] == "SPX") & (closes["trade_date"] == pd.Timestamp("2025-11-21"))]
+    assert spx["close"].tolist() == [6600.00]
+
+
+def test_every_model_file_is_built_and_documented(long_history: tuple[pd.DataFrame, Path]) -> None:
+    _, warehouse = long_history
+    files = {str(p.relative_to(MODELS_DIR).with_suffix("")) for p in MODELS_DIR.glob("*/*.sql")}
+    assert files == set(MODELS)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = con.sql("select table_name, comment from duckdb_tables() where schema_name = 'marts'").fetchall()
+        undocumented = con.sql(
+            "select table_name, column_name from duckdb_columns() where schema_name = 'marts' and comment is null"
+        ).fetchall()
+        dim = con.sql("select * from marts.dim_index order by index_code").fetchall()
+    assert {t for t, _ in tables} == {"dim_index", "daily_close", "weekly_close", "relative_strength"}
+    assert all(comment for _, comment in tables)
+    assert undocumented == []
+    assert dim == [
+        ("DJIA", "Dow Jones Industrial Average", "NYダウ"),
+        ("R2000G", "Russell 2000 Growth", "ラッセル2000グロース"),
+        ("SPX", "S&P 500", "SP500"),
+    ]
+
+
+def test_failed_model_test_keeps_the_published_warehouse(tmp_path: Path) -> None:
+    warehouse = _build(tmp_path, _batch(read_closes(YEAR), date(2025, 11, 21)))
+    before = warehouse.read_bytes()
+    indices = pd.DataFrame({"index_code": ["SPX", "SPX"], "name_en": ["a", "b"], "name_ja": ["a", "b"]})
+    with pytest.raises(WarehouseTestFailed, match=r"raw.index.index_code unique: 1 row"):
+        build(tmp_path / "lake", warehouse, indices, sessions_between)
+    assert warehouse.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lake", "warehouse.duckdb"]
