@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
@@ -11,11 +11,13 @@ from prefect.states import Failed, State
 
 from smallcap.calendar import week_ending_on_or_before
 from smallcap.errors import SmallcapError
+from smallcap.lake import batch_id as content_id
 from smallcap.settings import Settings
 from smallcap.sources import get_source
 from tasks.extract import extract_closes
 from tasks.land import land_batch
 from tasks.load import build_warehouse
+from tasks.record import record_run, record_validation
 from tasks.report import draw_chart, publish_artifacts, week_figures, write_draft
 from tasks.validate import quarantine_batch, validate_batch
 
@@ -57,26 +59,42 @@ def weekly_report(
     data is an expected outcome, not a crash) after the batch is put in quarantine.
     """
     log = get_run_logger()
+    started = datetime.now(UTC)
     settings = settings_for(source, csv_path, data_dir)
     week = resolve_week(settings, week_ending)
     today = datetime.now(NEW_YORK).date()
+    run = {"flow_run_id": str(flow_run.id), "run_name": f"weekly-{week:%Y-%m-%d}"}
     log.info("reporting the week ending %s from source %r into %s", week, settings.source, settings.data_dir)
 
     batch = extract_closes(settings.source, settings.csv_path, week - timedelta(days=settings.lookback_days), week)
-    log.info("extracted %d rows", len(batch))
+    batch_id = content_id(batch)
+    log.info("extracted %d rows (batch %s)", len(batch), batch_id)
+    run_record = {**run, "week_ending": week, "source": settings.source, "batch_id": batch_id, "rows": len(batch)}
 
     report = validate_batch(batch, week, today)
+    record_validation(report, settings.lake_dir, batch_id=batch_id, **run)
     if not report.success:
         origin = get_source(settings.source, settings.csv_path).origin
-        kept = quarantine_batch(batch, report, settings.quarantine_dir, f"weekly-{week}", origin)
-        return Failed(message=f"{report.reason()} (batch kept in {kept})")
+        kept = quarantine_batch(batch, report, settings.quarantine_dir, run["run_name"], origin)
+        reason = f"{report.reason()} (batch kept in {kept})"
+        record_run(settings.lake_dir, **run_record, gate_status="failed", started_at=started, outputs=reason)
+        return Failed(message=reason)
     log.info("gate passed: %d checks", report.evaluated)
 
     landed = land_batch(batch, settings.lake_dir)
+    out_dir = settings.reports_dir / f"{week:%Y-%m-%d}"
+    planned = {"warehouse": settings.warehouse_path, "draft": out_dir / "comment.ja.md", "chart": out_dir / "ratio.png"}
+    # Recorded before the build so this run's own record is in the warehouse it publishes.
+    record_run(
+        settings.lake_dir,
+        **run_record,
+        gate_status="passed",
+        started_at=started,
+        outputs={k: str(v.resolve()) for k, v in planned.items()},
+    )
     warehouse = build_warehouse(settings.lake_dir, settings.warehouse_path)
     log.info("landed %d file(s); published warehouse %s", len(landed), warehouse)
 
-    out_dir = settings.reports_dir / f"{week:%Y-%m-%d}"
     figures = week_figures(warehouse, week)
     chart = draw_chart(warehouse, week, out_dir)
     draft = write_draft(figures, out_dir, settings.same_move_band)

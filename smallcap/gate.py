@@ -6,8 +6,9 @@ date, row count), because "every index ends on the same day" is a statement abou
 
 from __future__ import annotations
 
+import json
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -21,8 +22,10 @@ from smallcap.indices import INDEX_CODES
 class Finding:
     expectation: str  # the human name of the check, e.g. "close > 0"
     suite: str
+    success: bool
     unexpected_count: int
     sample: list[dict[str, Any]] = field(default_factory=list)
+    severity: str = "error"  # errors stop the run
 
     def line(self) -> str:
         rows = "; ".join(_fmt_row(r) for r in self.sample[:3])
@@ -33,9 +36,19 @@ class Finding:
 
 @dataclass(frozen=True)
 class GateReport:
-    success: bool
-    evaluated: int
-    failures: list[Finding]
+    checks: list[Finding]
+
+    @property
+    def failures(self) -> list[Finding]:
+        return [c for c in self.checks if not c.success and c.severity == "error"]
+
+    @property
+    def success(self) -> bool:
+        return not self.failures
+
+    @property
+    def evaluated(self) -> int:
+        return len(self.checks)
 
     def reason(self) -> str:
         """One line naming every failed expectation with sample rows."""
@@ -48,15 +61,7 @@ class GateReport:
         return {
             "success": self.success,
             "evaluated": self.evaluated,
-            "failures": [
-                {
-                    "expectation": f.expectation,
-                    "suite": f.suite,
-                    "unexpected_count": f.unexpected_count,
-                    "sample": f.sample,
-                }
-                for f in self.failures
-            ],
+            "checks": [asdict(c) for c in self.checks],
         }
 
 
@@ -153,7 +158,6 @@ def validate(batch: pd.DataFrame, week_ending: date, today: date) -> GateReport:
     source = context.data_sources.add_pandas("batch")
 
     findings: list[Finding] = []
-    evaluated = 0
     for suite_name, frame, expectations in (
         ("daily_close", batch, _row_expectations(today)),
         ("index_summary", summarize(batch), _summary_expectations(week_ending)),
@@ -173,8 +177,9 @@ def validate(batch: pd.DataFrame, week_ending: date, today: date) -> GateReport:
             result_format={"result_format": "COMPLETE", "unexpected_index_column_names": id_cols},
         )
         for r in result.results:
-            evaluated += 1
+            name = r.expectation_config.meta.get("name", r.expectation_config.type)
             if r.success:
+                findings.append(Finding(expectation=name, suite=suite_name, success=True, unexpected_count=0))
                 continue
             res = r.result or {}
             sample = [_clean(row, id_cols) for row in (res.get("unexpected_index_list") or [])[:3]]
@@ -184,13 +189,14 @@ def validate(batch: pd.DataFrame, week_ending: date, today: date) -> GateReport:
                 sample = [{"error": error}]
             findings.append(
                 Finding(
-                    expectation=r.expectation_config.meta.get("name", r.expectation_config.type),
+                    expectation=name,
                     suite=suite_name,
+                    success=False,
                     unexpected_count=int(res.get("unexpected_count") or 0),
                     sample=sample or _observed(res),
                 )
             )
-    return GateReport(success=not findings, evaluated=evaluated, failures=findings)
+    return GateReport(checks=findings)
 
 
 def _exception_message(info: dict[str, Any]) -> str | None:
@@ -218,3 +224,18 @@ def _observed(res: dict[str, Any]) -> list[dict[str, Any]]:
     if res.get("observed_value") is not None:
         return [{"observed": res["observed_value"]}]
     return []
+
+
+def result_rows(report: GateReport) -> list[dict[str, Any]]:
+    """One row per evaluated expectation, for the meta.validation_results record."""
+    return [
+        {
+            "suite": c.suite,
+            "expectation": c.expectation,
+            "severity": c.severity,
+            "success": c.success,
+            "unexpected_count": c.unexpected_count,
+            "sample": json.dumps(c.sample, default=_fmt_value, ensure_ascii=False),
+        }
+        for c in report.checks
+    ]

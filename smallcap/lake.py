@@ -31,7 +31,11 @@ SCHEMA = pa.schema(
 
 
 def batch_id(batch: pd.DataFrame) -> str:
-    canonical = batch[_CONTENT].sort_values(["index_code", "trade_date"]).to_csv(index=False, date_format="%Y-%m-%d")
+    """Content hash; works on a malformed batch too, so a rejected batch has an id as well."""
+    present = [c for c in _CONTENT if c in batch.columns] + sorted(c for c in batch.columns if c not in _CONTENT)
+    present = [c for c in present if c != "extracted_at"]
+    keys = [c for c in ("index_code", "trade_date") if c in batch.columns]
+    canonical = batch[present].sort_values(keys).to_csv(index=False, date_format="%Y-%m-%d")
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 

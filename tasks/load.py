@@ -6,6 +6,7 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from smallcap import records
 from smallcap.calendar import sessions_between
 from smallcap.indices import INDICES
 from warehouse import build
@@ -20,4 +21,5 @@ def build_warehouse(lake_dir: Path, warehouse_path: Path) -> Path:
             "name_ja": [i.name_ja for i in INDICES],
         }
     )
-    return build.build(lake_dir, warehouse_path, indices, sessions_between)
+    meta = {table: records.read_all(lake_dir, table) for table in records.SCHEMAS}
+    return build.build(lake_dir, warehouse_path, indices, sessions_between, meta)

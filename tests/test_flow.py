@@ -31,7 +31,7 @@ def test_default_run_on_the_bundled_sample(tmp_path: Path) -> None:
     draft = Path(out["draft"])
     assert draft == tmp_path / "reports" / "2025-12-12" / "comment.ja.md"
     assert Path(out["chart"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert len(list((tmp_path / "lake").rglob("*.parquet"))) == 3
+    assert len(list((tmp_path / "lake" / "daily_close").rglob("*.parquet"))) == 3
     text = draft.read_text(encoding="utf-8")
 
     # Every figure in the draft, recomputed from the shipped sample with pandas.
@@ -79,7 +79,7 @@ def test_same_week_twice_gives_identical_marts_and_one_lake_copy(tmp_path: Path,
     weekly_report(**args)
     with duckdb.connect(first["warehouse"], read_only=True) as con:
         assert con.sql("select * from marts.relative_strength").fetchall() == before
-    assert len(list((tmp_path / "lake").rglob("*.parquet"))) == 3
+    assert len(list((tmp_path / "lake" / "daily_close").rglob("*.parquet"))) == 3
 
 
 def _write_bad(tmp_path: Path, mutate) -> Path:  # noqa: ANN001
@@ -108,7 +108,7 @@ BAD_CSVS = {
 def test_bad_csv_fails_clearly_and_keeps_the_last_good_warehouse(tmp_path: Path, year_csv: Path, case: str) -> None:
     weekly_report(source="csv", csv_path=str(year_csv), week_ending=date(2025, 11, 21), data_dir=str(tmp_path))
     warehouse = tmp_path / "warehouse.duckdb"
-    before, lake_before = _digest(warehouse), sorted((tmp_path / "lake").rglob("*"))
+    before, lake_before = _digest(warehouse), sorted((tmp_path / "lake" / "daily_close").rglob("*"))
 
     mutate, expected = BAD_CSVS[case]
     bad = _write_bad(tmp_path, mutate)
@@ -121,7 +121,7 @@ def test_bad_csv_fails_clearly_and_keeps_the_last_good_warehouse(tmp_path: Path,
         state.result()
 
     assert _digest(warehouse) == before
-    assert sorted((tmp_path / "lake").rglob("*")) == lake_before
+    assert sorted((tmp_path / "lake" / "daily_close").rglob("*")) == lake_before
     (kept,) = (tmp_path / "quarantine").iterdir()
     assert (kept / "input-bad.csv").read_bytes() == bad.read_bytes()
     assert expected in (kept / "reason.txt").read_text(encoding="utf-8")
@@ -133,3 +133,22 @@ def test_missing_csv_file_is_one_clear_line(tmp_path: Path) -> None:
         weekly_report(
             source="csv", csv_path=str(tmp_path / "nope.csv"), week_ending=date(2025, 11, 21), data_dir=str(tmp_path)
         )
+
+
+def test_run_records_reach_the_warehouse(tmp_path: Path, year_csv: Path) -> None:
+    args = {"source": "csv", "week_ending": date(2025, 11, 21), "data_dir": str(tmp_path)}
+    bad = _write_bad(tmp_path, BAD_CSVS["negative close"][0])
+    assert weekly_report(csv_path=str(bad), **args, return_state=True).is_failed()
+    out = weekly_report(csv_path=str(year_csv), **args)
+    with duckdb.connect(out["warehouse"], read_only=True) as con:
+        runs = con.sql(
+            "select run_name, source, rows, gate_status, outputs from meta.pipeline_runs order by started_at"
+        ).df()
+        checks = con.sql("select batch_id, expectation, success, unexpected_count from meta.validation_results").df()
+    assert runs["gate_status"].tolist() == ["failed", "passed"]
+    assert runs["run_name"].unique().tolist() == ["weekly-2025-11-21"]
+    assert runs["rows"].tolist() == [756, 756]
+    assert "close > 0: 1 row(s)" in runs["outputs"][0] and out["draft"] in runs["outputs"][1]
+    assert len(checks) == 24 and checks["batch_id"].nunique() == 2
+    failed = checks[~checks["success"]]
+    assert failed[["expectation", "unexpected_count"]].values.tolist() == [["close > 0", 1]]

@@ -8,13 +8,14 @@ warehouse exactly as it was.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import yaml
 
 MODELS_DIR = Path(__file__).parent
@@ -29,7 +30,7 @@ MODELS: tuple[str, ...] = (
     "marts/weekly_close",
     "marts/relative_strength",
 )
-SCHEMAS = ("raw", "staging", "marts")
+SCHEMAS = ("raw", "staging", "marts", "meta")
 
 # Analysts may open the file with DuckDB 1.x tools, which cannot read the 2.0 storage format.
 _CONNECT_CONFIG = {"storage_compatibility_version": "v1.4.0"}
@@ -81,6 +82,11 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _existing(con: duckdb.DuckDBPyConnection, docs: Iterable[ModelDoc]) -> list[ModelDoc]:
+    tables = set(con.sql("select schema_name, table_name from duckdb_tables()").fetchall())
+    return [d for d in docs if (d.schema, d.name) in tables]
+
+
 def _apply_docs(con: duckdb.DuckDBPyConnection, docs: Iterable[ModelDoc]) -> None:
     for doc in docs:
         con.sql(f"comment on table {doc.schema}.{doc.name} is {_quote(doc.description)}")
@@ -123,11 +129,13 @@ def build(
     target: Path,
     indices: pd.DataFrame,
     sessions_between: Callable[[date, date], list[date]],
+    meta: Mapping[str, pa.Table] | None = None,
 ) -> Path:
     """Build every model from the lake into a fresh file and publish it as `target`.
 
     `indices` is the index dimension (index_code, name_en, name_ja); `sessions_between` gives
-    the NYSE sessions for the lake's date range (the trading calendar stays outside SQL).
+    the NYSE sessions for the lake's date range (the trading calendar stays outside SQL);
+    `meta` holds the run records loaded as meta.<name>.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_name(f".{target.name}.{os.getpid()}.building")
@@ -146,9 +154,13 @@ def build(
             con.sql("create table raw.nyse_session as select session_date::date as session_date from session_frame")
             con.register("index_frame", indices)
             con.sql("create table raw.index as select index_code, name_en, name_ja from index_frame")
+            for name, records in (meta or {}).items():
+                con.register("records", records)
+                con.sql(f"create table meta.{name} as select * from records")
+                con.unregister("records")
             for model in MODELS:
                 con.sql((MODELS_DIR / f"{model}.sql").read_text(encoding="utf-8"))
-            docs = model_docs()
+            docs = _existing(con, model_docs())
             _apply_docs(con, docs)
             _run_tests(con, docs)
             con.sql("checkpoint")

@@ -1,0 +1,68 @@
+"""Run records (what each run did, what the gate said), kept as Parquet beside the lake.
+
+Like the closes, records live in files and the warehouse is rebuilt from them (as `meta.*`), so
+a rebuilt warehouse loses no history. Layout: <lake>/meta/<table>/<record_id>.parquet.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+_TS = pa.timestamp("us", tz="UTC")
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "pipeline_runs": pa.schema(
+        [
+            ("flow_run_id", pa.string()),
+            ("run_name", pa.string()),
+            ("week_ending", pa.date32()),
+            ("source", pa.string()),
+            ("batch_id", pa.string()),
+            ("rows", pa.int64()),
+            ("gate_status", pa.string()),  # passed | failed
+            ("started_at", _TS),
+            ("finished_at", _TS),
+            ("duration_s", pa.float64()),
+            ("outputs", pa.string()),  # JSON object of paths, or the failure reason
+        ]
+    ),
+    "validation_results": pa.schema(
+        [
+            ("flow_run_id", pa.string()),
+            ("run_name", pa.string()),
+            ("batch_id", pa.string()),
+            ("suite", pa.string()),
+            ("expectation", pa.string()),
+            ("severity", pa.string()),  # error | warning
+            ("success", pa.bool_()),
+            ("unexpected_count", pa.int64()),
+            ("sample", pa.string()),  # JSON list of example rows
+            ("validated_at", _TS),
+        ]
+    ),
+}
+
+
+def write(lake_dir: Path, table: str, rows: list[dict[str, Any]], record_id: str) -> Path:
+    """Write rows as one immutable record file; the same record_id is written once."""
+    target = lake_dir / "meta" / table / f"{record_id}.parquet"
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[table]), partial)
+    os.replace(partial, target)
+    return target
+
+
+def read_all(lake_dir: Path, table: str) -> pa.Table:
+    """Every record of a table (empty, with its schema, when there are none)."""
+    files = sorted((lake_dir / "meta" / table).glob("*.parquet"))
+    if not files:
+        return SCHEMAS[table].empty_table()
+    return pa.concat_tables([pq.read_table(f, schema=SCHEMAS[table]) for f in files])
