@@ -76,5 +76,65 @@ def run(
     typer.echo(f"lake         {outputs['lake']}")
 
 
+def _warehouse(data_dir: Path | None) -> Path:
+    from smallcap.settings import Settings
+
+    settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
+    return settings.warehouse_path
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run, e.g. 'from marts.weekly_close limit 5'.")],
+    data_dir: Annotated[Optional[Path], typer.Option(help="Data folder [env SMALLCAP_DATA_DIR].")] = None,  # noqa: UP045
+    csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """Query the warehouse read-only (a run may publish while you read)."""
+    from smallcap import analyst
+    from smallcap.errors import SmallcapError
+
+    try:
+        typer.echo(analyst.query(_warehouse(data_dir), query, "csv" if csv else "table"), nl=not csv)
+    except SmallcapError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def shell(
+    data_dir: Annotated[Optional[Path], typer.Option(help="Data folder [env SMALLCAP_DATA_DIR].")] = None,  # noqa: UP045
+) -> None:
+    """Interactive SQL on the warehouse, read-only. End statements with ';', quit with Ctrl-D."""
+    from smallcap import analyst
+    from smallcap.errors import SmallcapError
+
+    warehouse = _warehouse(data_dir)
+    try:
+        con = analyst.connect_readonly(warehouse)
+    except SmallcapError as exc:
+        _fail(str(exc))
+    typer.echo(
+        f"{warehouse} (read-only). Tables: marts.dim_index, marts.daily_close, marts.weekly_close, "
+        "marts.relative_strength, meta.pipeline_runs. End with ';'."
+    )
+    buffer = ""
+    with con:
+        while True:
+            try:
+                line = input("smallcap> " if not buffer else "     ...> ")
+            except EOFError:
+                typer.echo("")
+                break
+            buffer += line + "\n"
+            if not buffer.rstrip().endswith(";"):
+                continue
+            statement, buffer = buffer, ""
+            try:
+                result = con.sql(statement)
+                if result is not None:
+                    typer.echo(str(result))
+            except Exception as exc:  # noqa: BLE001  (show the error, keep the session)
+                typer.echo(f"error: {str(exc).splitlines()[0]}", err=True)
+
+
 if __name__ == "__main__":
     sys.exit(app())

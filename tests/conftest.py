@@ -34,9 +34,18 @@ def prefect_server():
         yield
 
 
+def write_year_csv(folder: Path) -> Path:
+    path = folder / "closes.csv"
+    read_closes(YEAR).to_csv(path, index=False, date_format="%Y-%m-%d")
+    return path
+
+
 @pytest.fixture
 def year_csv(tmp_path: Path) -> Path:
     """The one-year real sample, three indices, as a user's CSV."""
-    path = tmp_path / "closes.csv"
-    read_closes(YEAR).to_csv(path, index=False, date_format="%Y-%m-%d")
-    return path
+    return write_year_csv(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def year_csv_module(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_year_csv(tmp_path_factory.mktemp("csv"))

@@ -64,3 +64,54 @@ def test_bad_week_ending_is_refused_before_any_work(tmp_path: Path) -> None:
         out.stderr.strip().splitlines()[-1] == "error: --week-ending must be an ISO date YYYY-MM-DD, got '13/02/2026'"
     )
     assert not (tmp_path / "d").exists()
+
+
+def _small_warehouse(data_dir: Path) -> Path:
+    from datetime import date
+
+    from smallcap.batch import from_long_text
+    from smallcap.lake import land
+    from tasks.load import build_warehouse
+
+    daily = read_closes(YEAR)
+    text = daily.assign(date=daily["date"].dt.strftime("%Y-%m-%d")).astype(str)
+    land(from_long_text(text, "csv", date(2000, 1, 1), date(2025, 11, 21)), data_dir / "lake")
+    return build_warehouse.fn(data_dir / "lake", data_dir / "warehouse.duckdb")
+
+
+def test_sql_reads_the_warehouse_read_only(tmp_path: Path) -> None:
+    _small_warehouse(tmp_path / "d")
+    query = (
+        "select week_ending, round(close, 2) as close from marts.weekly_close"
+        " where index_code = 'SPX' order by 1 desc limit 2"
+    )
+    out = smallcap("sql", query, "--csv", "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["week_ending,close", "2025-11-21,6602.99", "2025-11-14,6734.11"]
+    refused = smallcap("sql", "create table marts.mine as select 1", "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
+    assert refused.returncode == 1
+    assert refused.stderr.strip().startswith("error: query failed:") and "read-only" in refused.stderr
+
+
+def test_sql_without_a_warehouse_says_so(tmp_path: Path) -> None:
+    out = smallcap("sql", "select 1", "--data-dir", str(tmp_path / "none"), cwd=tmp_path)
+    assert out.returncode == 1
+    missing = tmp_path / "none" / "warehouse.duckdb"
+    assert out.stderr.strip() == f"error: no warehouse at {missing}: run `smallcap run` first (or pass --data-dir)"
+
+
+def test_shell_runs_statements_until_end_of_input(tmp_path: Path) -> None:
+    _small_warehouse(tmp_path / "d")
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    out = subprocess.run(
+        [sys.executable, "-m", "smallcap.cli", "shell", "--data-dir", str(tmp_path / "d")],
+        input="select count(*) as n\n  from marts.daily_close;\nselect nonsense;\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0
+    assert "756" in out.stdout
+    assert "error: Binder Error" in out.stderr

@@ -132,3 +132,37 @@ def test_failed_model_test_keeps_the_published_warehouse(tmp_path: Path) -> None
         build(tmp_path / "lake", warehouse, indices, sessions_between)
     assert warehouse.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lake", "warehouse.duckdb"]
+
+
+def test_lake_files_of_an_older_layout_still_load(tmp_path: Path) -> None:
+    """The warehouse is rebuilt from the lake on every run, so a new version's schema applies at
+    once; lake files written before a column was added (here the provenance columns) keep loading."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    daily = read_closes(YEAR)
+    land(_batch(daily[daily["date"] > "2025-06-01"], date(2025, 11, 21)), tmp_path / "lake")
+    older = daily[daily["date"] <= "2025-06-01"]
+    for code, rows in older.groupby("index_code"):
+        folder = tmp_path / "lake" / "daily_close" / "source=csv" / f"index_code={code}"
+        table = pa.table(
+            {
+                "trade_date": rows["date"].dt.date.to_list(),
+                "close": rows["close"].to_list(),
+                "batch_id": ["oldlayout"] * len(rows),
+                "landed_at": pa.array([pd.Timestamp("2025-06-02", tz="UTC")] * len(rows), pa.timestamp("us", tz="UTC")),
+            }
+        )
+        pq.write_table(table, folder / "batch-oldlayout.parquet")
+    old_warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(old_warehouse)) as con:  # a warehouse of an older shape
+        con.sql("create schema marts; create table marts.weekly_close(index_code varchar, week_ending date)")
+
+    warehouse = build_warehouse.fn(tmp_path / "lake", old_warehouse)
+    closes = _mart(warehouse, "daily_close")
+    assert len(closes) == 3 * 252
+    expected = independent.weekly_close(daily)
+    assert len(_mart(warehouse, "weekly_close")) == len(expected)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        [(missing,)] = con.sql("select count(*) from raw.daily_close where source_symbol is null").fetchall()
+    assert missing == len(older)

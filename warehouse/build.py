@@ -138,6 +138,7 @@ def build(
     `meta` holds the run records loaded as meta.<name>.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_builds(target)
     building = target.with_name(f".{target.name}.{os.getpid()}.building")
     building.unlink(missing_ok=True)
     try:
@@ -168,7 +169,35 @@ def build(
             con.close()
         # The publish: one rename, so readers see the old warehouse or the new one, never a mix.
         os.replace(building, target)
+        _fsync_dir(target.parent)
     finally:
         building.unlink(missing_ok=True)
         building.with_name(building.name + ".wal").unlink(missing_ok=True)
     return target
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Makes the rename itself durable: after a power cut the new name points at the new file.
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_abandoned_builds(target: Path) -> None:
+    """Delete half-built files left by a build that was killed (its process is gone)."""
+    for leftover in target.parent.glob(f".{target.name}.*.building*"):
+        pid = leftover.name.removeprefix(f".{target.name}.").split(".")[0]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            leftover.unlink(missing_ok=True)

@@ -1,0 +1,55 @@
+"""Run the weekly flow in a separate process and SIGKILL it at a chosen point.
+
+Usage: killed_run.py POINT CSV WEEK DATA_DIR. The process talks to the Prefect server named by
+PREFECT_API_URL. POINT is one of: land, records, build, publish, draft.
+"""
+
+import os
+import signal
+import sys
+from datetime import date
+from pathlib import Path
+
+import warehouse.build
+from flows.weekly_report import weekly_report
+
+point, csv_path, week, data_dir = sys.argv[1:5]
+
+
+def die(*_args: object, **_kwargs: object) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+# Every durable step of the pipeline ends in an os.replace; kill just before the chosen one.
+real_replace = os.replace
+renames_into = {
+    "land": lambda dst: dst.name.startswith("batch-") and dst.suffix == ".parquet",  # a lake file
+    "records": lambda dst: dst.parent.parent.name == "meta",  # a run record
+    "publish": lambda dst: dst.name == "warehouse.duckdb",  # the new warehouse, complete
+}
+
+
+def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+    if point in renames_into and renames_into[point](Path(dst)):
+        die()
+    real_replace(src, dst)
+
+
+os.replace = replace
+
+if point == "build":  # models built into the new file, before docs, tests and publish
+    warehouse.build._apply_docs = die
+elif point == "draft":  # after the publish, while the draft is written
+    real_write_text = Path.write_text
+
+    def write_text(self: Path, *args: object, **kwargs: object) -> int:
+        if self.suffix == ".md":
+            die()
+        return real_write_text(self, *args, **kwargs)
+
+    Path.write_text = write_text
+elif point not in renames_into:
+    sys.exit(f"unknown point {point}")
+
+weekly_report(source="csv", csv_path=csv_path, week_ending=date.fromisoformat(week), data_dir=data_dir)
+sys.exit("not killed: the kill point was never reached")
