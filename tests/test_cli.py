@@ -13,9 +13,10 @@ import pandas as pd
 from tests.conftest import YEAR, read_closes
 
 
-def smallcap(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+def smallcap(*args: str, cwd: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "SMALLCAP_"))}
     env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    env.update(extra_env)
     return subprocess.run(
         [sys.executable, "-m", "smallcap.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )
@@ -48,8 +49,9 @@ def test_bad_input_exits_non_zero_with_one_clear_last_line(tmp_path: Path) -> No
     bad.loc[0, "close"] = -1.0
     path = tmp_path / "bad.csv"
     bad.to_csv(path, index=False, date_format="%Y-%m-%d")
-    out = smallcap("run", "--csv", str(path), "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
+    out = smallcap("run", "--csv", str(path), cwd=tmp_path, SMALLCAP_DATA_DIR=str(tmp_path / "d"))
     assert out.returncode == 1
+    assert len(list((tmp_path / "d" / "quarantine").iterdir())) == 1  # the data folder came from the environment
     last = out.stderr.strip().splitlines()[-1]
     assert last.startswith("error: batch rejected by the quality gate"), out.stderr
     assert "close > 0: 1 row(s) fail, e.g. index_code=DJIA trade_date=2024-11-20 close=-1.0" in last
