@@ -10,13 +10,16 @@ from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
 from smallcap.calendar import week_ending_on_or_before
-from smallcap.errors import SmallcapError
+from smallcap.errors import NotYetPublished, SmallcapError, SourceError, TransientSourceError
+from smallcap.freshness import wait_for_session
+from smallcap.indices import INDEX_CODES
 from smallcap.lake import batch_id as content_id
 from smallcap.settings import Settings
-from smallcap.sources import get_source
+from smallcap.sources import CHECK_SOURCES, carried_by, get_source
 from tasks.extract import extract_closes
 from tasks.land import land_batch
 from tasks.load import build_warehouse
+from tasks.reconcile import quarantine_disagreement, reconcile_batches
 from tasks.record import record_run, record_validation
 from tasks.report import draw_chart, publish_artifacts, week_figures, write_draft
 from tasks.validate import quarantine_batch, validate_batch
@@ -30,9 +33,22 @@ def resolve_week(settings: Settings, week_ending: date | None) -> date:
     return week_ending_on_or_before(day)
 
 
-def settings_for(source: str | None, csv_path: str | None, data_dir: str | None) -> Settings:
-    overrides = {"source": source, "csv_path": csv_path, "data_dir": data_dir}
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+def settings_for(
+    source: str | None, csv_path: str | None, data_dir: str | None, check_source: str | None = None
+) -> Settings:
+    overrides = {"source": source, "csv_path": csv_path, "data_dir": data_dir, "check_source": check_source}
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    if settings.check_source is not None:
+        if settings.check_source not in CHECK_SOURCES:
+            choices = " or ".join(CHECK_SOURCES)
+            raise SourceError(f"unknown cross-check source {settings.check_source!r}: choose {choices}")
+        if settings.check_source == settings.source:
+            raise SourceError(f"the cross-check source must differ from the primary source {settings.source!r}")
+    return settings
+
+
+def _gave_up(exc: TransientSourceError, settings: Settings) -> str:
+    return f"{exc} (gave up after {settings.extract_retries + 1} attempts)"
 
 
 def _run_name() -> str:
@@ -40,7 +56,7 @@ def _run_name() -> str:
     week = p.get("week_ending")
     week = date.fromisoformat(week) if isinstance(week, str) else week
     try:
-        settings = settings_for(p.get("source"), p.get("csv_path"), p.get("data_dir"))
+        settings = settings_for(p.get("source"), p.get("csv_path"), p.get("data_dir"), p.get("check_source"))
         return f"weekly-{resolve_week(settings, week):%Y-%m-%d}"
     except SmallcapError:
         return "weekly-unresolved"  # the run itself then fails with the reason
@@ -52,21 +68,45 @@ def weekly_report(
     source: str | None = None,
     csv_path: str | None = None,
     data_dir: str | None = None,
+    check_source: str | None = None,
+    wait_for_last_session: bool = False,
 ) -> dict[str, str] | State:
     """Report one week; returns the paths of what it wrote.
 
     A rejected batch ends the run as Failed with the gate's one-line reason (no traceback: bad
-    data is an expected outcome, not a crash) after the batch is put in quarantine.
+    data is an expected outcome, not a crash) after the batch is put in quarantine. So does a
+    disagreement with the cross-check source. A source that keeps failing, or (with
+    wait_for_last_session, as the Friday schedule runs) has not published the week's last session
+    within the freshness window, ends the run as Failed before anything is written.
     """
     log = get_run_logger()
     started = datetime.now(UTC)
-    settings = settings_for(source, csv_path, data_dir)
+    settings = settings_for(source, csv_path, data_dir, check_source)
     week = resolve_week(settings, week_ending)
     today = datetime.now(NEW_YORK).date()
     run = {"flow_run_id": str(flow_run.id), "run_name": f"weekly-{week:%Y-%m-%d}"}
     log.info("reporting the week ending %s from source %r into %s", week, settings.source, settings.data_dir)
 
-    batch = extract_closes(settings.source, settings.csv_path, week - timedelta(days=settings.lookback_days), week)
+    start = week - timedelta(days=settings.lookback_days)
+    delays = settings.extract_retry_delays()
+    extract = extract_closes.with_options(retries=settings.extract_retries, retry_delay_seconds=delays or 0)
+    try:
+        if wait_for_last_session:
+            batch = wait_for_session(
+                lambda: extract(settings.source, settings.csv_path, start, week),
+                week,
+                INDEX_CODES,
+                settings.source,
+                settings.freshness_window_minutes,
+                settings.freshness_interval_minutes,
+                log.info,
+            )
+        else:
+            batch = extract(settings.source, settings.csv_path, start, week)
+    except TransientSourceError as exc:
+        return Failed(message=_gave_up(exc, settings))
+    except NotYetPublished as exc:
+        return Failed(message=str(exc))
     batch_id = content_id(batch)
     log.info("extracted %d rows (batch %s)", len(batch), batch_id)
     run_record = {**run, "week_ending": week, "source": settings.source, "batch_id": batch_id, "rows": len(batch)}
@@ -80,6 +120,20 @@ def weekly_report(
         record_run(settings.lake_dir, **run_record, gate_status="failed", started_at=started, outputs=reason)
         return Failed(message=reason)
     log.info("gate passed: %d checks", report.evaluated)
+
+    if settings.check_source is not None:
+        codes = tuple(c for c in INDEX_CODES if c in carried_by(settings.check_source))
+        try:
+            check = extract(settings.check_source, None, start, week, codes)
+        except TransientSourceError as exc:
+            return Failed(message=f"cross-check {_gave_up(exc, settings)}")
+        result = reconcile_batches(batch, check, settings.reconcile_tolerance)
+        if not result.success:
+            kept = quarantine_disagreement(batch, check, result, settings.quarantine_dir, run["run_name"])
+            reason = f"{result.reason()} (batch kept in {kept})"
+            record_run(settings.lake_dir, **run_record, gate_status="failed", started_at=started, outputs=reason)
+            return Failed(message=reason)
+        log.info("reconciled with %s: %d common closes agree", settings.check_source, result.compared)
 
     landed = land_batch(batch, settings.lake_dir)
     out_dir = settings.reports_dir / f"{week:%Y-%m-%d}"

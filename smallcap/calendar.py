@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import warnings
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
+from zoneinfo import ZoneInfo
 
 import pandas as pd
+
+NEW_YORK = ZoneInfo("America/New_York")
 
 
 @cache
@@ -47,3 +50,18 @@ def week_ending_on_or_before(day: date) -> date:
             return last
         probe = probe - timedelta(days=probe.weekday() + 1)  # the Sunday before this week
     raise ValueError(f"no complete NYSE week found on or before {day}")
+
+
+def last_final_day(now: datetime) -> date:
+    """The newest day whose closes are final at `now`: today in New York once today's session (if any) has closed.
+
+    Before the close a live source already shows today's price; that intraday number is not a close.
+    """
+    today = now.astimezone(NEW_YORK).date()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cal = _nyse()
+        stamp = pd.Timestamp(today)
+        if cal.is_session(stamp) and pd.Timestamp(now) < cal.session_close(stamp):
+            return today - timedelta(days=1)
+    return today

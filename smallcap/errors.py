@@ -7,3 +7,11 @@ class SmallcapError(Exception):
 
 class SourceError(SmallcapError):
     """A source could not deliver a batch (unreadable file, unknown source, empty answer)."""
+
+
+class TransientSourceError(SourceError):
+    """A source failed in a way that may pass: timeout, HTTP 429/5xx, an empty or partial answer. Retried."""
+
+
+class NotYetPublished(SmallcapError):
+    """The source does not have the week's last session yet, even after waiting."""

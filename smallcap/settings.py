@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +18,25 @@ class Settings(BaseSettings):
     lookback_days: int = 5 * 366
     # R2000G's weekly return within this many fractional points of both large caps reads "同程度".
     same_move_band: float = 0.005
+
+    # Live sources (yahoo, fred). A cross-check source is compared with the primary before landing.
+    check_source: str | None = None
+    # Largest relative difference |primary − check| / check allowed on a common date (0.0005 = 0.05 %).
+    reconcile_tolerance: float = 0.0005
+    # Transient source failures are retried this many times, waiting base, 2×base, 4×base … seconds.
+    extract_retries: int = 3
+    extract_retry_delay_seconds: float = 30.0
+    http_timeout_seconds: float = 30.0
+    # A run that waits for the week's last session polls every interval until the window has passed.
+    freshness_window_minutes: float = 180.0
+    freshness_interval_minutes: float = 30.0
+    # FRED works without a key; with one it uses the FRED API. A Prefect Secret block name also works.
+    fred_api_key: SecretStr | None = None
+    fred_api_key_block: str | None = None
+
+    def extract_retry_delays(self) -> list[float]:
+        """Exponential backoff between extract attempts."""
+        return [self.extract_retry_delay_seconds * 2**i for i in range(self.extract_retries)]
 
     @property
     def lake_dir(self) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Protocol
@@ -23,14 +24,38 @@ class Source(Protocol):
         ...
 
 
-def get_source(name: str, csv_path: Path | None = None) -> Source:
+# Sources a run can cross-check its primary against (network sources with their own numbers).
+CHECK_SOURCES: tuple[str, ...] = ("fred", "yahoo")
+
+
+def get_source(name: str, csv_path: Path | None = None, codes: Sequence[str] | None = None) -> Source:
+    """The named source; `codes` limits a live source to some indices (default: all three)."""
     from smallcap.sources.csv_file import CsvSource
     from smallcap.sources.sample import SampleSource
 
+    if name == "yahoo":
+        from smallcap.sources.yahoo import YahooSource
+
+        return YahooSource(codes)
+    if name == "fred":
+        from smallcap.sources.fred import FredSource
+
+        return FredSource(codes)
     if name == "sample":
         return SampleSource()
     if name == "csv":
         if csv_path is None:
             raise SourceError("source 'csv' needs a file: pass --csv PATH")
         return CsvSource(Path(csv_path))
-    raise SourceError(f"unknown source {name!r}: choose sample or csv")
+    raise SourceError(f"unknown source {name!r}: choose yahoo, fred, sample or csv")
+
+
+def carried_by(name: str) -> tuple[str, ...]:
+    """The index codes a source can deliver."""
+    if name == "fred":
+        from smallcap.sources.fred import SERIES
+
+        return tuple(SERIES)
+    from smallcap.indices import INDEX_CODES
+
+    return INDEX_CODES

@@ -1,0 +1,192 @@
+"""FRED (St. Louis Fed): daily closes of the S&P 500 (SP500) and the Dow (DJIA).
+
+Without a key it reads the public graph CSV download; with a key (SMALLCAP_FRED_API_KEY or a
+Prefect Secret block named by SMALLCAP_FRED_API_KEY_BLOCK) it uses the FRED API. The key is sent
+only as the API's query parameter and is masked in every log line and error message.
+FRED carries no Russell 2000 Growth series.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pandas as pd
+
+from smallcap.batch import from_long_text
+from smallcap.errors import SourceError, TransientSourceError
+from smallcap.indices import INDEX_CODES
+
+SERIES: dict[str, str] = {"SPX": "SP500", "DJIA": "DJIA"}
+CSV_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
+API_URL = "https://api.stlouisfed.org/fred/series/observations"
+MISSING = {"", "."}  # FRED marks a day without a value (a holiday) either way
+
+
+class _Redact(logging.Filter):
+    """Masks a secret in log records of the HTTP client (httpx logs every request URL)."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.secret in message:
+            record.msg, record.args = message.replace(self.secret, "***"), ()
+        return True
+
+
+def api_key_from_settings() -> str | None:
+    from smallcap.settings import Settings
+
+    settings = Settings()
+    if settings.fred_api_key is not None:
+        return settings.fred_api_key.get_secret_value() or None
+    if settings.fred_api_key_block:
+        from prefect.blocks.system import Secret
+
+        try:
+            return str(Secret.load(settings.fred_api_key_block).get()) or None
+        except ValueError as exc:  # Prefect's "block not found"
+            raise SourceError(f"fred: Prefect Secret block {settings.fred_api_key_block!r} not found") from exc
+    return None
+
+
+def parse_graph_csv(text: str, series: str) -> pd.DataFrame:
+    """fredgraph.csv text (`observation_date,SP500`; older files `DATE,SP500`) → date, value strings."""
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError):
+        frame = pd.DataFrame()
+    columns = list(frame.columns)
+    if len(columns) != 2 or columns[0] not in ("observation_date", "DATE") or columns[1] != series:
+        head = text.strip().splitlines()[0][:60] if text.strip() else "an empty body"
+        raise TransientSourceError(f"not a FRED CSV of {series} (starts with {head!r})")
+    return frame.set_axis(["date", "value"], axis=1)
+
+
+def parse_api_json(payload: object, series: str) -> pd.DataFrame:
+    """FRED API observations JSON → date, value strings."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("observations"), list):
+        raise TransientSourceError(f"not a FRED API answer for {series}")
+    rows = [(o.get("date", ""), o.get("value", "")) for o in payload["observations"] if isinstance(o, dict)]
+    return pd.DataFrame(rows, columns=["date", "value"], dtype=str)
+
+
+def observations(frame: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    """Keep the days in [start, end] that have a value; a garbled row means the answer is partial."""
+    values = frame[~frame["value"].str.strip().isin(MISSING)]
+    dates = pd.to_datetime(values["date"], format="%Y-%m-%d", errors="coerce")
+    numbers = pd.to_numeric(values["value"], errors="coerce")
+    bad = values[dates.isna() | numbers.isna()]
+    if len(bad):
+        row = bad.iloc[0]
+        raise TransientSourceError(
+            f"partial answer: {len(bad)} unreadable row(s), e.g. date={row['date']!r} value={row['value']!r}"
+        )
+    keep = dates.between(pd.Timestamp(start), pd.Timestamp(end))
+    if not keep.any():
+        raise TransientSourceError(f"empty answer: no observations from {start} to {end}")
+    return pd.DataFrame({"date": values.loc[keep, "date"], "close": values.loc[keep, "value"]})
+
+
+class FredSource:
+    name = "fred"
+    origin: Path | None = None
+    carries: tuple[str, ...] = tuple(SERIES)
+    # Where requests go; None is the real network. Tests replay recorded answers through httpx.MockTransport.
+    transport: httpx.BaseTransport | None = None
+
+    def __init__(self, codes: Sequence[str] | None = None, timeout: float | None = None) -> None:
+        self.codes = tuple(codes or INDEX_CODES)
+        if "R2000G" in self.codes:
+            raise SourceError(
+                "FRED has no Russell 2000 Growth (R2000G) series; it carries only SPX (SP500) and DJIA (DJIA): "
+                "use --source yahoo, optionally with --check-source fred"
+            )
+        unknown = [c for c in self.codes if c not in SERIES]
+        if unknown:
+            raise SourceError(f"FRED source has no series for {', '.join(unknown)}")
+        if timeout is None:
+            from smallcap.settings import Settings
+
+            timeout = Settings().http_timeout_seconds
+        self.timeout = timeout
+
+    def extract(self, start: date, end: date) -> pd.DataFrame:
+        key = api_key_from_settings()
+        masks = [_Redact(key)] if key else []
+        loggers = [logging.getLogger(n) for n in ("httpx", "httpcore")]
+        for logger in loggers:
+            for mask in masks:
+                logger.addFilter(mask)
+        try:
+            with httpx.Client(timeout=self.timeout, transport=self.transport, follow_redirects=True) as client:
+                parts = [self._fetch(client, code, start, end, key) for code in self.codes]
+        finally:
+            for logger in loggers:
+                for mask in masks:
+                    logger.removeFilter(mask)
+        text = pd.concat(parts, ignore_index=True)
+        return from_long_text(text, self.name, start, end)
+
+    def _fetch(self, client: httpx.Client, code: str, start: date, end: date, key: str | None) -> pd.DataFrame:
+        series = SERIES[code]
+        label = f"fred {series} ({code})"
+        try:
+            if key:
+                params = {
+                    "series_id": series,
+                    "api_key": key,
+                    "file_type": "json",
+                    "observation_start": start.isoformat(),
+                    "observation_end": end.isoformat(),
+                }
+                response = client.get(API_URL, params=params)
+            else:
+                params = {"id": series, "cosd": start.isoformat(), "coed": end.isoformat()}
+                response = client.get(CSV_URL, params=params)
+            _check_status(response, label)
+            frame = parse_api_json(response.json(), series) if key else parse_graph_csv(response.text, series)
+            rows = observations(frame, start, end)
+        except httpx.TimeoutException as exc:
+            raise TransientSourceError(f"{label}: timed out after {self.timeout:g} s ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:
+            raise TransientSourceError(_masked(f"{label}: network error {type(exc).__name__}: {exc}", key)) from None
+        except ValueError as exc:  # a JSON body that does not decode
+            raise TransientSourceError(f"{label}: unreadable answer ({type(exc).__name__})") from None
+        except SourceError as exc:
+            # Errors are built without the request URL (it would carry the key); name the series once.
+            message = str(exc) if str(exc).startswith(label) else f"{label}: {exc}"
+            raise type(exc)(_masked(message, key)) from None
+        return rows.assign(index_code=code, source_symbol=series)
+
+    def latest_date(self) -> date:
+        from datetime import UTC, datetime
+
+        from smallcap.calendar import last_final_day
+
+        return last_final_day(datetime.now(UTC))
+
+
+def _check_status(response: httpx.Response, label: str) -> None:
+    status = response.status_code
+    if status == 429 or status >= 500:
+        raise TransientSourceError(f"{label}: HTTP {status} {response.reason_phrase}")
+    if status >= 400:
+        # A refused request stays refused: wrong series or key. Not retried.
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        detail = str(body.get("error_message", "")) if isinstance(body, dict) else ""
+        raise SourceError(f"{label}: HTTP {status} {response.reason_phrase}" + (f" ({detail})" if detail else ""))
+
+
+def _masked(message: str, key: str | None) -> str:
+    return message.replace(key, "***") if key else message

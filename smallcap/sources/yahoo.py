@@ -1,0 +1,155 @@
+"""Yahoo Finance through yfinance: unadjusted daily closes of ^RUO, ^GSPC and ^DJI.
+
+yf.download never raises on a failed ticker: it logs the cause on the `yfinance` logger and
+returns NaN (or no rows at all). So every answer is checked here, and the logged causes are kept
+to name them in the error.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import re
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from smallcap.batch import from_long_text
+from smallcap.calendar import last_final_day
+from smallcap.errors import SourceError, TransientSourceError
+from smallcap.indices import INDEX_CODES
+
+SYMBOLS: dict[str, str] = {"R2000G": "^RUO", "SPX": "^GSPC", "DJIA": "^DJI"}
+
+# yfinance's summary line after a failed download: "['^RUO', '^DJI']: YFRateLimitError('Too Many ...')"
+_FAILED = re.compile(r"^(\[.*?\]): (.+)$", re.DOTALL)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.causes: dict[str, str] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        match = _FAILED.match(record.getMessage().strip())
+        if not match:
+            return
+        try:
+            symbols = ast.literal_eval(match.group(1))
+        except (ValueError, SyntaxError):
+            return
+        for symbol in symbols:
+            self.causes[str(symbol)] = match.group(2).strip()
+
+
+@contextmanager
+def _yfinance_errors() -> Iterator[dict[str, str]]:
+    handler = _Collect()
+    logger = logging.getLogger("yfinance")
+    logger.addHandler(handler)
+    try:
+        yield handler.causes
+    finally:
+        logger.removeHandler(handler)
+
+
+def _label(symbols: Sequence[str]) -> str:
+    codes = {s: c for c, s in SYMBOLS.items()}
+    return ", ".join(f"{s} ({codes.get(s, '?')})" for s in symbols)
+
+
+def closes_from_download(raw: pd.DataFrame | None, symbols: Sequence[str], causes: dict[str, str]) -> pd.DataFrame:
+    """Check yf.download's (Price, Ticker) frame and return its closes as one column per symbol.
+
+    Raises TransientSourceError for an empty answer, a symbol without closes, or a symbol with a
+    gap before its own last close (a partial answer). A symbol whose closes merely stop earlier than
+    another's is kept as is: that session is not published yet, which the freshness wait handles.
+    """
+    if raw is None or raw.empty or not isinstance(raw.columns, pd.MultiIndex) or "Close" not in raw.columns.unique(0):
+        why = "; ".join(sorted(set(causes.values()))) or "empty answer (no rows)"
+        raise TransientSourceError(f"yahoo {_label(symbols)}: {why}")
+    closes = raw["Close"]
+    empty = [s for s in symbols if s not in closes or closes[s].isna().all()]
+    if empty:
+        why = "; ".join(sorted({causes.get(s, "") for s in empty} - {""})) or "no closes in the answer"
+        raise TransientSourceError(f"yahoo {_label(empty)}: {why}")
+    for symbol in symbols:
+        column = closes[symbol]
+        last = column.last_valid_index()
+        gaps = column.index[column.isna() & (column.index < last)]
+        if len(gaps):
+            days = ", ".join(f"{d:%Y-%m-%d}" for d in gaps[:5]) + (" …" if len(gaps) > 5 else "")
+            raise TransientSourceError(
+                f"yahoo {_label([symbol])}: partial answer, no close on {len(gaps)} of {len(column)} days ({days})"
+            )
+    return closes[list(symbols)]
+
+
+def _download(symbols: list[str], start: date, end_exclusive: date) -> pd.DataFrame | None:
+    import yfinance as yf
+
+    # yfinance 1.7 warns about pandas deprecations of its own on every call; not ours to fix.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return yf.download(
+            symbols,
+            start=start.isoformat(),
+            end=end_exclusive.isoformat(),
+            interval="1d",
+            auto_adjust=False,  # unadjusted closes: what the index published
+            actions=False,
+            progress=False,
+            threads=False,
+        )
+
+
+class YahooSource:
+    name = "yahoo"
+    origin: Path | None = None
+    carries: tuple[str, ...] = INDEX_CODES
+
+    def __init__(
+        self, codes: Sequence[str] | None = None, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.codes = tuple(codes or INDEX_CODES)
+        unknown = [c for c in self.codes if c not in SYMBOLS]
+        if unknown:
+            raise SourceError(f"Yahoo Finance source has no symbol for {', '.join(unknown)}")
+        self.now = now
+
+    def extract(self, start: date, end: date) -> pd.DataFrame:
+        # Never take today's row before the close: during the session it is a live price, not a close.
+        end = min(end, last_final_day(self.now()))
+        if end < start:
+            raise SourceError(f"yahoo: empty window {start} to {end}")
+        symbols = [SYMBOLS[c] for c in self.codes]
+        with _yfinance_errors() as causes:
+            try:
+                # yfinance's end is exclusive: ask for the day after the last one wanted.
+                raw = _download(symbols, start, end + timedelta(days=1))
+            except Exception as exc:  # noqa: BLE001  (any yfinance failure is worth another try)
+                raise TransientSourceError(
+                    f"yahoo {_label(symbols)}: yfinance error {type(exc).__name__}: {exc}"
+                ) from None
+        closes = closes_from_download(raw, symbols, causes)
+        codes = {s: c for c, s in SYMBOLS.items()}
+        long = closes.rename_axis("date").reset_index()
+        long = long.melt(id_vars="date", var_name="source_symbol", value_name="close").dropna(subset=["close"])
+        text = pd.DataFrame(
+            {
+                "date": pd.to_datetime(long["date"]).dt.strftime("%Y-%m-%d"),
+                "index_code": long["source_symbol"].map(codes),
+                # Yahoo stores closes as float32 (6836.169921875); indices publish two decimals.
+                "close": long["close"].round(2),
+                "source_symbol": long["source_symbol"],
+            }
+        )
+        batch = from_long_text(text, self.name, start, end)
+        return batch.sort_values(["index_code", "trade_date"], kind="stable").reset_index(drop=True)
+
+    def latest_date(self) -> date:
+        return last_final_day(self.now())
