@@ -38,7 +38,12 @@ def run(
     week_ending: Annotated[
         str | None, typer.Option(help="Report the NYSE week ending on or before this ISO date.")
     ] = None,  # noqa: UP045
-    source: Annotated[Optional[str], typer.Option(help="sample (bundled data) or csv.")] = None,  # noqa: UP045
+    source: Annotated[
+        Optional[str], typer.Option(help="yahoo, fred, sample (bundled data) or csv [default sample].")  # noqa: UP045
+    ] = None,
+    check_source: Annotated[
+        Optional[str], typer.Option(help="Cross-check the closes against fred (or yahoo) before landing.")  # noqa: UP045
+    ] = None,
     csv: Annotated[Optional[Path], typer.Option(help="Long CSV date,index_code,close for --source csv.")] = None,  # noqa: UP045
     data_dir: Annotated[Path | None, typer.Option(help="Data folder [env SMALLCAP_DATA_DIR, default ./data].")] = None,  # noqa: UP045
 ) -> None:
@@ -63,6 +68,7 @@ def run(
             source=source,
             csv_path=None if csv is None else str(csv),
             data_dir=None if data_dir is None else str(data_dir),
+            check_source=check_source,
         )
     except (SmallcapError, FailedRun) as exc:
         _fail(str(exc))

@@ -24,8 +24,9 @@ YAHOO_FILE = FIXTURES / "yahoo_download.parquet"
 FRED_CSV = {"SP500": FIXTURES / "fred_SP500.csv", "DJIA": FIXTURES / "fred_DJIA.csv"}
 FRED_JSON = {"SP500": FIXTURES / "fred_api_SP500.json", "DJIA": FIXTURES / "fred_api_DJIA.json"}
 
-# A fault replaces one answer: Yahoo faults take the symbol, FRED faults take the request.
-YahooFault = Callable[[str], pd.DataFrame]
+# A fault replaces one answer. A Yahoo fault answers Ticker.history(symbol, start, end) (or raises
+# there, as the network fetch would); an exception instead is raised by yf.download itself.
+YahooFault = Callable[[str, str, str], pd.DataFrame] | BaseException
 FredFault = Callable[[httpx.Request], httpx.Response]
 
 
@@ -56,16 +57,30 @@ class YahooReplay:
         self.faults = [fault] * 100
         return self
 
+    def fault(self) -> YahooFault | None:
+        n = self.attempts - 1
+        return self.faults[n] if n < len(self.faults) else None
+
+    def history(self, symbol: str, start: str, end: str) -> pd.DataFrame:
+        """The recorded answer for one symbol."""
+        from yfinance import utils
+
+        if symbol not in set(self.recorded.columns.get_level_values("Ticker")):
+            return utils.empty_df()
+        return history_from_download(self.recorded, symbol, start, end)
+
     def install(self, monkeypatch) -> YahooReplay:  # noqa: ANN001
         import yfinance
         import yfinance.multi
-        from yfinance import utils
 
         real_download = yfinance.download
         replay = self
 
         def download(*args, **kwargs):  # noqa: ANN002, ANN003
             replay.attempts += 1
+            fault = replay.fault()
+            if isinstance(fault, BaseException):
+                raise fault
             return real_download(*args, **kwargs)
 
         class PriceHistory:
@@ -78,15 +93,10 @@ class YahooReplay:
 
             def history(self, start=None, end=None, **_: object) -> pd.DataFrame:  # noqa: ANN001
                 replay.requests.append((self.symbol, str(start), str(end)))
-                n = replay.attempts - 1
-                fault = replay.faults[n] if n < len(replay.faults) else None
+                fault = replay.fault()
                 if fault is not None:
-                    answer = fault(self.symbol)
-                    if answer is not None:
-                        return history_from_download(answer, self.symbol, start, end)
-                if self.symbol not in set(replay.recorded.columns.get_level_values("Ticker")):
-                    return utils.empty_df()
-                return history_from_download(replay.recorded, self.symbol, start, end)
+                    return fault(self.symbol, str(start), str(end))
+                return replay.history(self.symbol, str(start), str(end))
 
         monkeypatch.setattr(yfinance, "download", download)
         monkeypatch.setattr(yfinance.multi, "Ticker", Ticker)
@@ -94,7 +104,7 @@ class YahooReplay:
 
 
 class FredReplay:
-    """Counts requests per series; request n of a series uses faults[n-1] if given, else the recording."""
+    """Counts requests (per series too); request n uses faults[n-1] if given, else the recording."""
 
     def __init__(self, edit: Callable[[str, str], str] | None = None) -> None:
         self.faults: list[FredFault | None] = []
@@ -117,7 +127,7 @@ class FredReplay:
         params = request.url.params
         series = params.get("id") or params.get("series_id", "")
         self.calls[series] = self.calls.get(series, 0) + 1
-        n = self.calls[series] - 1
+        n = len(self.urls) - 1
         fault = self.faults[n] if n < len(self.faults) else None
         if fault is not None:
             return fault(request)

@@ -65,8 +65,8 @@ def parse_graph_csv(text: str, series: str) -> pd.DataFrame:
         frame = pd.DataFrame()
     columns = list(frame.columns)
     if len(columns) != 2 or columns[0] not in ("observation_date", "DATE") or columns[1] != series:
-        head = text.strip().splitlines()[0][:60] if text.strip() else "an empty body"
-        raise TransientSourceError(f"not a FRED CSV of {series} (starts with {head!r})")
+        what = f"starts with {text.strip().splitlines()[0][:60]!r}" if text.strip() else "empty body"
+        raise TransientSourceError(f"not a FRED CSV of {series}: {what}")
     return frame.set_axis(["date", "value"], axis=1)
 
 
@@ -80,19 +80,20 @@ def parse_api_json(payload: object, series: str) -> pd.DataFrame:
 
 def observations(frame: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     """Keep the days in [start, end] that have a value; a garbled row means the answer is partial."""
-    values = frame[~frame["value"].str.strip().isin(MISSING)]
-    dates = pd.to_datetime(values["date"], format="%Y-%m-%d", errors="coerce")
-    numbers = pd.to_numeric(values["value"], errors="coerce")
-    bad = values[dates.isna() | numbers.isna()]
+    dates = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
+    missing = frame["value"].str.strip().isin(MISSING)
+    numbers = pd.to_numeric(frame["value"].where(~missing), errors="coerce")
+    # A cut-off body ends in a half row ("2025-12-1"): an unreadable date or value means a partial answer.
+    bad = frame[dates.isna() | (numbers.isna() & ~missing)]
     if len(bad):
         row = bad.iloc[0]
         raise TransientSourceError(
             f"partial answer: {len(bad)} unreadable row(s), e.g. date={row['date']!r} value={row['value']!r}"
         )
-    keep = dates.between(pd.Timestamp(start), pd.Timestamp(end))
+    keep = dates.between(pd.Timestamp(start), pd.Timestamp(end)) & ~missing
     if not keep.any():
         raise TransientSourceError(f"empty answer: no observations from {start} to {end}")
-    return pd.DataFrame({"date": values.loc[keep, "date"], "close": values.loc[keep, "value"]})
+    return pd.DataFrame({"date": frame.loc[keep, "date"], "close": frame.loc[keep, "value"]})
 
 
 class FredSource:
