@@ -99,6 +99,10 @@ YAHOO: dict[str, tuple[YahooFault, str]] = {
 }
 
 
+def not_replayed(request: httpx.Request) -> httpx.Response:
+    raise AssertionError(f"network not replayed: {request.url}")
+
+
 def _timeout(request: httpx.Request) -> httpx.Response:
     raise httpx.ReadTimeout("The read operation timed out", request=request)
 

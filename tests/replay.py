@@ -73,7 +73,7 @@ class YahooReplay:
         import yfinance
         import yfinance.multi
 
-        real_download = yfinance.download
+        real_download = yfinance.multi.download  # never a replay installed earlier
         replay = self
 
         def download(*args, **kwargs):  # noqa: ANN002, ANN003

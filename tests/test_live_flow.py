@@ -35,6 +35,9 @@ DAYS = 270  # sessions in the Yahoo recording from 2024-11-14 to 2025-12-12
 
 @pytest.fixture(autouse=True)
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No test may reach the internet: unless a test installs a replay, every request fails here.
+    YahooReplay().always(ConnectionError("network not replayed")).install(monkeypatch)
+    FredReplay().always(faults.not_replayed).install(monkeypatch)
     monkeypatch.setenv("SMALLCAP_EXTRACT_RETRY_DELAY_SECONDS", "0")
     monkeypatch.delenv("SMALLCAP_FRED_API_KEY", raising=False)
     monkeypatch.delenv("SMALLCAP_FRED_API_KEY_BLOCK", raising=False)

@@ -30,6 +30,13 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(KEY, kind="stable").reset_index(drop=True)
 
 
+@pytest.fixture(autouse=True)
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No test may reach the internet: unless a test installs a replay, every request fails here.
+    YahooReplay().always(ConnectionError("network not replayed")).install(monkeypatch)
+    FredReplay().always(faults.not_replayed).install(monkeypatch)
+
+
 @pytest.fixture
 def yahoo(monkeypatch: pytest.MonkeyPatch) -> YahooReplay:
     return YahooReplay().install(monkeypatch)
