@@ -202,3 +202,20 @@ def test_fred_api_unknown_series_message_is_shown(fred: FredReplay, monkeypatch:
     assert (
         str(caught.value) == "fred NOSUCHSERIES (SPX): HTTP 400 Bad Request (Bad Request.  The series does not exist.)"
     )
+
+
+@pytest.mark.parametrize(
+    ("now", "final"),
+    [
+        ("2026-02-13 15:59", "2026-02-12"),  # Friday before the 16:00 close: Thursday is the newest close
+        ("2026-02-13 16:00", "2026-02-13"),
+        ("2025-11-28 12:59", "2025-11-27"),  # day after Thanksgiving closes at 13:00
+        ("2025-11-28 13:00", "2025-11-28"),
+        ("2026-04-03 10:00", "2026-04-03"),  # Good Friday: no session, nothing pending
+        ("2026-02-14 09:00", "2026-02-14"),
+    ],
+)
+def test_last_final_day_follows_the_nyse_close(now: str, final: str) -> None:
+    from smallcap.calendar import last_final_day
+
+    assert last_final_day(datetime.fromisoformat(now).replace(tzinfo=NEW_YORK)) == date.fromisoformat(final)
