@@ -67,7 +67,7 @@ def _run(tmp_path: Path, **kwargs):  # noqa: ANN003, ANN202
 
 
 def _nothing_written(tmp_path: Path) -> None:
-    assert _files(tmp_path / "lake") == []
+    assert _files(tmp_path / "lake" / "daily_close") == []
     assert not (tmp_path / "warehouse.duckdb").exists()
     assert not (tmp_path / "reports").exists()
 
@@ -89,7 +89,7 @@ def test_yahoo_with_fred_cross_check_publishes_marts_equal_to_independent_calcul
     pd.testing.assert_series_equal(weekly["close"], expected["close"], check_names=False)
     pd.testing.assert_series_equal(weekly["return_1w"], expected["return_1w"], check_names=False, rtol=1e-12)
     assert symbols == [("DJIA", "^DJI"), ("R2000G", "^RUO"), ("SPX", "^GSPC")]
-    assert {p.parent.parent.name for p in (tmp_path / "lake").rglob("*.parquet")} == {"source=yahoo"}
+    assert {p.parent.parent.name for p in (tmp_path / "lake" / "daily_close").rglob("*.parquet")} == {"source=yahoo"}
     assert "1696.41で終わりました" in Path(out["draft"]).read_text(encoding="utf-8")
 
 
@@ -164,7 +164,7 @@ def test_reconciliation_mismatch_fails_the_run_and_lands_nothing(
     good = _run(tmp_path, week_ending=date(2025, 12, 5), check_source="fred")
     assert good.is_completed(), good.message
     warehouse = tmp_path / "warehouse.duckdb"
-    before, lake_before = _digest(warehouse), _files(tmp_path / "lake")
+    before, lake_before = _digest(warehouse), _files(tmp_path / "lake" / "daily_close")
 
     # FRED's SPX close for 2025-12-10 was 6886.68; this answer says 6900.00 (+0.19 %).
     def wrong(series: str, text: str) -> str:
@@ -180,7 +180,10 @@ def test_reconciliation_mismatch_fails_the_run_and_lands_nothing(
     assert "\n" not in state.message
 
     assert _digest(warehouse) == before
-    assert _files(tmp_path / "lake") == lake_before
+    assert _files(tmp_path / "lake" / "daily_close") == lake_before
+    runs = pd.read_parquet(tmp_path / "lake" / "meta" / "pipeline_runs")
+    (failed,) = runs[runs["gate_status"] == "failed"].itertuples()
+    assert failed.source == "yahoo" and failed.outputs.startswith("reconciliation failed:")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         [(last,)] = con.sql("select max(week_ending) from marts.weekly_close").fetchall()
     assert last == date(2025, 12, 5)
