@@ -41,7 +41,6 @@ def _style() -> dict[str, object]:
         "xtick.labelsize": 11,
         "ytick.labelsize": 11,
         "legend.fontsize": 11,
-        "axes.unicode_minus": False,  # the Japanese font has no U+2212 minus
         "svg.fonttype": "path",  # glyphs as outlines: the SVG needs no font where it is shown
     }
 
