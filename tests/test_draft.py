@@ -268,3 +268,19 @@ def test_without_a_fund_table_the_drafts_say_so() -> None:
     ja, en = render_ja(seed_week_figures()), render_en(seed_week_figures())
     assert "ファンド表は未設定のため省略: SMALLCAP_FUND_NAV_PATH" in ja and "| ファンド |" not in ja
     assert "no fund table configured: set SMALLCAP_FUND_NAV_PATH" in en and "| Fund |" not in en
+
+
+def test_ratio_history_starts_at_the_configured_start_or_the_first_week_held(year_warehouse: Path) -> None:
+    from smallcap.figures import read_ratio_history
+    from smallcap.settings import Settings
+
+    default_start = Settings().chart_start
+    assert default_start == date(2022, 1, 1)
+    held = read_ratio_history(year_warehouse, date(2025, 11, 21), default_start)
+    assert held["week_ending"].iloc[0].date() == date(2024, 11, 22)  # the marts start there: all of it
+    assert held["week_ending"].iloc[-1].date() == date(2025, 11, 21)
+    later = read_ratio_history(year_warehouse, date(2025, 11, 21), date(2025, 6, 1))
+    assert later["week_ending"].iloc[0].date() == date(2025, 6, 6)
+    assert len(later) == len(held[held["week_ending"] >= "2025-06-01"])
+    # The 26-week average is the marts' (over all history), not restarted at the chart's start.
+    assert later["ma_26w"].notna().all()

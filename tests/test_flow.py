@@ -227,6 +227,7 @@ def test_fund_table_in_a_flow_run_equals_an_independent_calculation(
     monkeypatch.setenv("SMALLCAP_FUND_NAV_PATH", str(write_navs(tmp_path / "navs.csv", ["SPX", "COMP"])))
     monkeypatch.setenv("SMALLCAP_FUNDS", '["COMP", "SPX"]')
     monkeypatch.setenv("SMALLCAP_FUND_NAMES", '{"COMP": "ナスダック総合"}')
+    monkeypatch.setenv("SMALLCAP_CHART_START", "2025-06-01")
     out = weekly_report(source="csv", csv_path=str(year_csv), week_ending=date(2025, 11, 21), data_dir=str(tmp_path))
     text = Path(out["draft"]).read_text(encoding="utf-8")
 
@@ -238,6 +239,7 @@ def test_fund_table_in_a_flow_run_equals_an_independent_calculation(
         cells = " | ".join("—" if expected[p] is None else f"{expected[p] * 100:+.2f}%" for p in PERIODS)
         assert f"| {name} | 2025年11月21日 | {cells} |" in text
     assert text.index("| ナスダック総合 |") < text.index("| SPX |")
+    assert "→ [2025年6月以降の小型成長株とSP500の相対比較の推移](ratio.png)" in text  # SMALLCAP_CHART_START
 
 
 def test_a_bad_fund_nav_file_fails_the_run_before_anything_is_written(
