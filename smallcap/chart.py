@@ -72,18 +72,19 @@ def ratio_figure(history: pd.DataFrame) -> Figure:
             xytext=(-14, 18),
             ha="right",
             fontsize=12,
+            bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
             arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.8},
         )
         first = weeks.iloc[0].date()
         ax.set_title(f"小型成長株とSP500の相対比較の推移({phrasing.month_ja(first)}以降、週次)")
         ax.set_ylabel(RATIO_LABEL)
         ax.set_xlabel("週末(NY市場の週の最終営業日)")
-        ax.yaxis.set_major_formatter(PercentFormatter(decimals=1))
+        ax.yaxis.set_major_formatter(PercentFormatter(decimals=None))  # as many decimals as the ticks need
         locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: phrasing.month_ja(mdates.num2date(x).date())))
         ax.grid(alpha=0.3)
-        ax.legend(loc="upper right", frameon=False)
+        ax.legend(loc="best", framealpha=0.85, edgecolor="none")
         fig.text(0.99, 0.01, "出所: Russell 2000 Growth、S&P 500 の週末終値", ha="right", va="bottom", fontsize=9)
         fig.autofmt_xdate(rotation=0, ha="center")
         fig.tight_layout()
