@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from smallcap.draft import EN, JA
 from smallcap.draft_files import (
     carried_forward,
@@ -95,3 +97,30 @@ def test_carried_forward_reads_the_previous_weeks_edited_comment(tmp_path: Path)
     assert carried.text.background == "…" and carried.text.outlook == ""
     assert carried_forward(reports, date(2026, 2, 13), EN) is None  # no English comment that week
     assert carried_forward(reports, date(2026, 2, 20), JA) is None  # two weeks back is not "previous"
+
+
+def test_a_crash_between_the_record_and_the_draft_errs_on_the_safe_side(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from smallcap import draft_files
+
+    draft = tmp_path / "comment.ja.md"
+    write_draft(draft, "v1\n")
+    real_replace, calls = os.replace, []
+
+    def crash_on_second(src, dst):  # noqa: ANN001, ANN202
+        calls.append(dst)
+        if len(calls) == 2:
+            raise RuntimeError("killed")  # the process dies after writing the record, before the draft
+        real_replace(src, dst)
+
+    monkeypatch.setattr(draft_files.os, "replace", crash_on_second)
+    with pytest.raises(RuntimeError, match="killed"):
+        write_draft(draft, "v2\n")
+    monkeypatch.setattr(draft_files.os, "replace", real_replace)
+    assert calls[0] == generated_copy(draft) and draft.read_text(encoding="utf-8") == "v1\n"
+    # The draft no longer matches the record: the next run keeps it rather than risk an edit.
+    assert write_draft(draft, "v3\n").status == "kept"
+    assert draft.read_text(encoding="utf-8") == "v1\n" and new_beside(draft).read_text(encoding="utf-8") == "v3\n"
