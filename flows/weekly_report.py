@@ -21,7 +21,7 @@ from tasks.land import land_batch
 from tasks.load import build_warehouse
 from tasks.reconcile import quarantine_disagreement, reconcile_batches
 from tasks.record import record_run, record_validation
-from tasks.report import draw_chart, publish_artifacts, week_figures, write_draft
+from tasks.report import draw_chart, fund_returns, publish_artifacts, week_figures, write_drafts
 from tasks.validate import quarantine_batch, validate_batch
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -87,6 +87,14 @@ def weekly_report(
     run = {"flow_run_id": str(flow_run.id), "run_name": f"weekly-{week:%Y-%m-%d}"}
     log.info("reporting the week ending %s from source %r into %s", week, settings.source, settings.data_dir)
 
+    # The fund table's input is checked first: a bad NAV file fails the run before anything is written.
+    try:
+        funds = fund_returns(
+            settings.fund_nav_path, week, settings.funds, settings.fund_names, settings.fund_nav_max_age_days
+        )
+    except SmallcapError as exc:
+        return Failed(message=str(exc))
+
     start = week - timedelta(days=settings.lookback_days)
     delays = settings.extract_retry_delays()
     extract = extract_closes.with_options(retries=settings.extract_retries, retry_delay_seconds=delays or 0)
@@ -138,6 +146,7 @@ def weekly_report(
     landed = land_batch(batch, settings.lake_dir)
     out_dir = settings.reports_dir / f"{week:%Y-%m-%d}"
     planned = {"warehouse": settings.warehouse_path, "draft": out_dir / "comment.ja.md", "chart": out_dir / "ratio.png"}
+    planned |= {"draft_en": out_dir / "comment.en.md", "chart_svg": out_dir / "ratio.svg"}
     # Recorded before the build so this run's own record is in the warehouse it publishes.
     record_run(
         settings.lake_dir,
@@ -150,14 +159,22 @@ def weekly_report(
     log.info("landed %d file(s); published warehouse %s", len(landed), warehouse)
 
     figures = week_figures(warehouse, week)
-    chart = draw_chart(warehouse, week, out_dir)
-    draft = write_draft(figures, out_dir, settings.same_move_band)
-    publish_artifacts(figures, draft, chart)
-    log.info("draft %s, chart %s", draft, chart)
+    chart = draw_chart(warehouse, week, out_dir, settings.chart_start)
+    drafts = write_drafts(figures, settings.reports_dir, settings.same_move_band, chart, funds)
+    publish_artifacts(figures, drafts, out_dir / chart.png)
+    log.info("drafts %s, chart %s", ", ".join(str(d.written) for d in drafts.values()), out_dir / chart.png)
+    ja, en = drafts["ja"], drafts["en"]
     return {
         "week_ending": f"{week:%Y-%m-%d}",
         "warehouse": str(warehouse.resolve()),
         "lake": str(settings.lake_dir.resolve()),
-        "draft": str(draft.resolve()),
-        "chart": str(chart.resolve()),
+        "draft": str(ja.draft.resolve()),
+        "draft_status": ja.status,  # created | replaced | kept (edited: this run's draft went beside it)
+        "draft_written": str(ja.written.resolve()),
+        "draft_en": str(en.draft.resolve()),
+        "draft_en_status": en.status,
+        "draft_en_written": str(en.written.resolve()),
+        "chart": str((out_dir / chart.png).resolve()),
+        "chart_svg": str((out_dir / chart.svg).resolve()),
+        "notes": "; ".join(d.message for d in drafts.values() if d.status == "kept"),
     }

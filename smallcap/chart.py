@@ -1,43 +1,110 @@
-"""ratio.png: R2000G / SPX weekly with its 26-week moving average, labelled in Japanese."""
+"""ratio.png and ratio.svg: R2000G ÷ SPX weekly with its 26-week average, labelled in Japanese.
+
+Every piece of text is set in IPAexGothic, the font bundled by matplotlib-fontja, so Japanese
+renders the same on any machine (no missing-glyph boxes, no dependence on system fonts). Sized
+to be read in a blog post: 1200×675 px PNG, 11–15 pt text.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from smallcap import phrasing
 
-def render_ratio_chart(history: pd.DataFrame, path: Path) -> Path:
-    """Draw `history` (week_ending, ratio, ma_26w; ratios as fractions) to a PNG at `path`."""
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+RATIO_LABEL = "ラッセル2000グロース÷SP500"
+MA_LABEL = "26週移動平均"
+
+
+def font_path() -> str:
+    """The bundled Japanese font file every text of the chart uses."""
+    import matplotlib_fontja
+
+    return matplotlib_fontja.get_font_ttf_path()
+
+
+def _style() -> dict[str, object]:
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(font_path())
+    name = font_manager.FontProperties(fname=font_path()).get_name()
+    return {
+        "font.family": [name],  # this font only: a missing glyph is a visible error, not a silent fallback
+        "font.size": 12,
+        "axes.titlesize": 15,
+        "axes.labelsize": 12,
+        "xtick.labelsize": 11,
+        "ytick.labelsize": 11,
+        "legend.fontsize": 11,
+        "svg.fonttype": "path",  # glyphs as outlines: the SVG needs no font where it is shown
+    }
+
+
+def ratio_figure(history: pd.DataFrame) -> Figure:
+    """Draw `history` (week_ending, ratio, ma_26w; ratios as fractions) on a new figure."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display on a server or in CI
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
-    import matplotlib_fontja  # noqa: F401  (registers and selects the bundled Japanese font)
-    from matplotlib.ticker import PercentFormatter
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-    fig, ax = plt.subplots(figsize=(9, 4.8), dpi=120)
-    try:
-        ax.plot(history["week_ending"], history["ratio"] * 100, label="ラッセル2000グロース÷SP500", color="#1f5f99")
-        ax.plot(history["week_ending"], history["ma_26w"] * 100, label="26週移動平均", color="#d9822b", linestyle="--")
-        last = history.iloc[-1]
+    if history.empty:
+        raise ValueError("no weeks to draw")
+    weeks = pd.to_datetime(history["week_ending"])
+    ratio = history["ratio"].astype(float) * 100
+    ma = history["ma_26w"].astype(float) * 100
+    with plt.rc_context(_style()):
+        fig, ax = plt.subplots(figsize=(8, 4.5), dpi=150)
+        ax.plot(weeks, ratio, label=RATIO_LABEL, color="#1f5f99", linewidth=1.8)
+        ax.plot(weeks, ma, label=MA_LABEL, color="#d9822b", linestyle="--", linewidth=1.6)
+        last_week, last = weeks.iloc[-1], history.iloc[-1]
+        ax.plot([last_week], [ratio.iloc[-1]], "o", color="#1f5f99", markersize=5)
         ax.annotate(
-            f"{last['ratio'] * 100:.2f}%",
-            (last["week_ending"], last["ratio"] * 100),
+            f"{phrasing.date_ja(last_week.date())}\n{phrasing.percent(float(last['ratio']))}",
+            (last_week, ratio.iloc[-1]),
             textcoords="offset points",
-            xytext=(-10, 10),
+            xytext=(-14, 18),
             ha="right",
-            fontsize=10,
+            fontsize=12,
+            bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+            arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.8},
         )
-        ax.set_title("小型成長株とSP500の相対比較（週次）")
-        ax.set_ylabel("比率")
-        ax.yaxis.set_major_formatter(PercentFormatter(decimals=1))
+        first = weeks.iloc[0].date()
+        ax.set_title(f"小型成長株とSP500の相対比較の推移({phrasing.month_ja(first)}以降、週次)")
+        ax.set_ylabel(RATIO_LABEL)
+        ax.set_xlabel("週末(NY市場の週の最終営業日)")
+        ax.yaxis.set_major_formatter(PercentFormatter(decimals=None))  # as many decimals as the ticks need
+        locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: phrasing.month_ja(mdates.num2date(x).date())))
         ax.grid(alpha=0.3)
-        ax.legend(loc="best")
-        fig.autofmt_xdate()
+        ax.legend(loc="best", framealpha=0.85, edgecolor="none")
+        fig.text(0.99, 0.01, "出所: Russell 2000 Growth、S&P 500 の週末終値", ha="right", va="bottom", fontsize=9)
+        fig.autofmt_xdate(rotation=0, ha="center")
         fig.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path)
+    return fig
+
+
+def render_ratio_chart(history: pd.DataFrame, png: Path, svg: Path | None = None) -> list[Path]:
+    """Draw `history` to `png` (and `svg`); returns the files written."""
+    import matplotlib.pyplot as plt
+
+    fig = ratio_figure(history)
+    written: list[Path] = []
+    try:
+        with plt.rc_context(_style()):
+            for path in (png, svg):
+                if path is None:
+                    continue
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fig.savefig(path)
+                written.append(path)
     finally:
         plt.close(fig)
-    return path
+    return written

@@ -77,7 +77,11 @@ def run(
     _quiet_shutdown()
     typer.echo(f"week ending  {outputs['week_ending']}")
     typer.echo(f"draft        {outputs['draft']}")
+    typer.echo(f"draft-en     {outputs['draft_en']}")
     typer.echo(f"chart        {outputs['chart']}")
+    typer.echo(f"chart-svg    {outputs['chart_svg']}")
+    if outputs.get("notes"):
+        typer.echo(f"note         {outputs['notes']}")  # an edited draft was kept; the new one is beside it
     typer.echo(f"warehouse    {outputs['warehouse']}")
     typer.echo(f"lake         {outputs['lake']}")
 

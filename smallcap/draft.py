@@ -1,11 +1,25 @@
-"""The weekly comment draft: figures in, text out (Jinja2), in the seed's words and formats."""
+"""The weekly comment drafts, Japanese and English: figures in, text out (Jinja2), in the seed's shape.
+
+Both drafts have the same parts in the same order: the figure sentences, the analyst's
+background paragraph and sections, the ratio section with the analyst's outlook, the chart and
+fund-table references, and the fund table (or a note that none is configured). The analyst's
+parts start from last week's edited comment in the same language when there is one, each under
+a review marker; otherwise they are marked placeholders.
+"""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from smallcap import phrasing
 from smallcap.figures import WeekFigures
+from smallcap.funds import PERIODS, FundPerformance
+from smallcap.sections import AnalystText, Layout, Section, parse
 
 _env = Environment(
     loader=PackageLoader("smallcap", "templates"),
@@ -15,19 +29,160 @@ _env = Environment(
 )
 
 
-def render_ja(f: WeekFigures, band: float = 0.005, chart_name: str = "ratio.png") -> str:
-    return _env.get_template("comment.ja.md.j2").render(
-        date_ja=phrasing.date_ja(f.week_ending),
+@dataclass(frozen=True)
+class ChartRef:
+    png: str = "ratio.png"
+    svg: str = "ratio.svg"
+    since: date | None = None  # the first week the chart shows
+
+
+@dataclass(frozen=True)
+class Carried:
+    """The analyst's text from an earlier week's edited comment, and that week."""
+
+    text: AnalystText
+    week_ending: date
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    template: str
+    layout: Layout
+    default_sections: tuple[str, ...]
+    placeholder: str
+    background_placeholder: str
+    outlook_placeholder: str
+    review: Callable[[date], str]
+    date: Callable[[date], str]
+    month: Callable[[date], str]
+    verb: Callable[[float, float | None], str]
+    comparison: Callable[[float, float, float, float], str]
+
+
+JA = Language(
+    code="ja",
+    template="comment.ja.md.j2",
+    layout=Layout(
+        ratio_heading="小型成長株相場とラッセル2000グロース VS SP500",
+        figure_lines=(
+            re.compile(r"^\d{4}年\d{1,2}[月年]\d{1,2}日の米国小型成長株インデックス\(Russell 2000 Growth\)は、"),
+            re.compile(r"^主要インデックスのNYダウ\(前週末比"),
+            re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日時点の、ラッセル2000グロース÷SP500は"),
+            re.compile(r"^26週移動平均との乖離は(、26週分のデータ|[+-]?\d)"),
+        ),
+        marker=re.compile(r"^【(記入してください|要確認)[^】]*】$"),
+    ),
+    default_sections=("主力大型株 VS 小型成長株", "プライベート・クレジット問題", "外部材料"),
+    placeholder="【記入してください】",
+    background_placeholder="【記入してください: 今週の相場の背景】",
+    outlook_placeholder="【記入してください: 見通し】",
+    review=lambda d: f"【要確認: {phrasing.date_ja(d)}のコメントから引き継ぎ。見直したらこの行を削除してください】",
+    date=phrasing.date_ja,
+    month=phrasing.month_ja,
+    verb=phrasing.verb,
+    comparison=phrasing.comparison,
+)
+
+EN = Language(
+    code="en",
+    template="comment.en.md.j2",
+    layout=Layout(
+        ratio_heading="Small-cap growth and Russell 2000 Growth vs S&P 500",
+        figure_lines=(
+            re.compile(r"^On .+, the US small-cap growth index \(Russell 2000 Growth\) closed at "),
+            re.compile(r"^It moved (in line with|ahead of|behind) the major indices"),
+            re.compile(r"^As of .+, Russell 2000 Growth ÷ S&P 500 was "),
+            re.compile(r"^and the deviation from its 26-week moving average "),
+        ),
+        marker=re.compile(r"^\[(To be written|Review)[^\]]*\]$"),
+    ),
+    default_sections=("Mega-caps vs small-cap growth", "Private credit", "External factors"),
+    placeholder="[To be written]",
+    background_placeholder="[To be written: this week's market background]",
+    outlook_placeholder="[To be written: outlook]",
+    review=lambda d: f"[Review: carried forward from the comment of {phrasing.date_en(d)}; delete this line when done]",
+    date=phrasing.date_en,
+    month=phrasing.month_en,
+    verb=phrasing.verb_en,
+    comparison=phrasing.comparison_en,
+)
+
+LANGUAGES = {"ja": JA, "en": EN}
+
+
+def analyst_text(comment: str, lang: Language) -> AnalystText:
+    """The analyst's parts of a comment written in `lang` (see smallcap.sections)."""
+    return parse(comment, lang.layout)
+
+
+def _block(body: str, placeholder: str, carried: Carried | None, lang: Language) -> str:
+    if not body:
+        return placeholder
+    return f"{lang.review(carried.week_ending)}\n{body}" if carried else body
+
+
+def render(
+    lang: Language,
+    f: WeekFigures,
+    band: float = 0.005,
+    chart: ChartRef | None = None,
+    carried: Carried | None = None,
+    funds: list[FundPerformance] | None = None,
+) -> str:
+    """The draft in `lang`. `funds` None means no fund table is configured."""
+    chart = chart or ChartRef()
+    prior = carried.text if carried else AnalystText()
+    sections = prior.sections if prior.sections else [Section(h, "") for h in lang.default_sections]
+    text = _env.get_template(lang.template).render(
+        date=lang.date(f.week_ending),
         close=phrasing.number(f.close),
         change=phrasing.signed(f.change),
         return_1w=phrasing.signed_percent(f.return_1w),
-        verb=phrasing.verb(f.change, f.last_week_change),
+        verb=lang.verb(f.change, f.last_week_change),
         dow_return_1w=phrasing.signed_percent(f.dow_return_1w),
         spx_return_1w=phrasing.signed_percent(f.spx_return_1w),
-        comparison=phrasing.comparison(f.return_1w, f.dow_return_1w, f.spx_return_1w, band),
+        comparison=lang.comparison(f.return_1w, f.dow_return_1w, f.spx_return_1w, band),
         numerator=phrasing.number(f.numerator_close),
         denominator=phrasing.number(f.denominator_close),
         ratio=phrasing.percent(f.ratio),
         deviation_26w=None if f.deviation_26w is None else phrasing.signed_percent(f.deviation_26w),
-        chart_name=chart_name,
+        background=_block(prior.background, lang.background_placeholder, carried, lang),
+        sections=[{"heading": s.heading, "body": _block(s.body, lang.placeholder, carried, lang)} for s in sections],
+        ratio_heading=lang.layout.ratio_heading,
+        outlook=_block(prior.outlook, lang.outlook_placeholder, carried, lang),
+        chart_since=None if chart.since is None else lang.month(chart.since),
+        chart_png=chart.png,
+        chart_svg=chart.svg,
+        funds=None
+        if funds is None
+        else [
+            {
+                "name": r.name,
+                "as_of": lang.date(r.as_of),
+                "returns": [phrasing.optional_signed_percent(r.returns[p]) for p in PERIODS],
+            }
+            for r in funds
+        ],
     )
+    return text.rstrip("\n") + "\n"
+
+
+def render_ja(
+    f: WeekFigures,
+    band: float = 0.005,
+    chart: ChartRef | None = None,
+    carried: Carried | None = None,
+    funds: list[FundPerformance] | None = None,
+) -> str:
+    return render(JA, f, band, chart, carried, funds)
+
+
+def render_en(
+    f: WeekFigures,
+    band: float = 0.005,
+    chart: ChartRef | None = None,
+    carried: Carried | None = None,
+    funds: list[FundPerformance] | None = None,
+) -> str:
+    return render(EN, f, band, chart, carried, funds)

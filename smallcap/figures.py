@@ -73,10 +73,11 @@ def read_week(warehouse: Path, week_ending: date) -> WeekFigures:
     )
 
 
-def read_ratio_history(warehouse: Path, week_ending: date) -> pd.DataFrame:
+def read_ratio_history(warehouse: Path, week_ending: date, start: date | None = None) -> pd.DataFrame:
+    """The weekly ratio and its 26-week average from `start` (all the marts hold when None) to `week_ending`."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.sql(
             "select week_ending, ratio, ma_26w from marts.relative_strength"
-            " where week_ending <= $w order by week_ending",
-            params={"w": week_ending},
+            " where week_ending <= $w and week_ending >= coalesce($s, week_ending) order by week_ending",
+            params={"w": week_ending, "s": start},
         ).df()

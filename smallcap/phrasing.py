@@ -1,11 +1,15 @@
-"""Every rule for how a figure is written in the comment, in one place.
+"""Every rule for how a figure is written in the comment, in one place (Japanese and English).
 
 - Rounding is half-up on the printed digits (-1.395 % prints -1.40 %), after trimming float noise.
 - Closes print with 2 decimals and no thousands separator (1709.95), as the seed does.
 - Changes and percentages carry a sign (+1.20, -24.27, -1.40%); an exact zero prints unsigned.
-- The verb compares this week's direction with last week's (see `verb`).
+- A missing rate (a fund without enough history) prints as "—".
+- The verb compares this week's direction with last week's (see `move`): 反発 / rebounded up after
+  down, 続伸 up after up, 反落 down after up, 続落 down after down, 横ばい when the change prints
+  as 0.00; after an unchanged or unknown week a move is plainly 上昇 / 下落.
 - R2000G moved "the same" as the large caps unless its weekly return is more than
   `band` (default 0.5 percentage points) above both the Dow and the S&P 500, or below both.
+- Dates: 2026年2月13日 in Japanese, February 13, 2026 in English.
 """
 
 from __future__ import annotations
@@ -16,6 +20,32 @@ from decimal import ROUND_HALF_UP, Decimal
 SAME = "と同程度の動き"
 ABOVE = "を上回る動き"
 BELOW = "を下回る動き"
+
+SAME_EN = "in line with"
+ABOVE_EN = "ahead of"
+BELOW_EN = "behind"
+
+MISSING = "—"
+
+# The move of the week, keyed by (this week's direction, last week's direction).
+_MOVES_JA = {
+    "rebound": "反発しました",
+    "continued_rise": "続伸しました",
+    "reversal": "反落しました",
+    "continued_fall": "続落しました",
+    "flat": "横ばいでした",
+    "rise": "上昇しました",
+    "fall": "下落しました",
+}
+_MOVES_EN = {
+    "rebound": "rebounded",
+    "continued_rise": "rose for a second week",
+    "reversal": "fell back",
+    "continued_fall": "fell for a second week",
+    "flat": "was flat",
+    "rise": "rose",
+    "fall": "fell",
+}
 
 
 def _half_up(x: float, places: int = 2) -> Decimal:
@@ -44,6 +74,11 @@ def signed_percent(fraction: float) -> str:
     return f"{signed(fraction * 100)}%"
 
 
+def optional_signed_percent(fraction: float | None) -> str:
+    """A rate that may be missing (not enough history): "—" then."""
+    return MISSING if fraction is None else signed_percent(fraction)
+
+
 def direction(change: float | None) -> int | None:
     """+1 up, -1 down, 0 unchanged as printed (2 decimals), None when unknown."""
     if change is None:
@@ -52,21 +87,24 @@ def direction(change: float | None) -> int | None:
     return (d > 0) - (d < 0)
 
 
-def verb(this_change: float, last_change: float | None) -> str:
-    """The sentence ending for this week's move given last week's.
-
-    反発 up after down, 続伸 up after up, 反落 down after up, 続落 down after down,
-    横ばい unchanged. After an unchanged or unknown week a move is plainly 上昇 / 下落.
-    """
+def move(this_change: float, last_change: float | None) -> str:
+    """The kind of this week's move given last week's: a key of the verb tables."""
     now, before = direction(this_change), direction(last_change)
     if now == 0:
-        return "横ばいでした"
-    words = (
-        {-1: "反発", 1: "続伸", None: "上昇", 0: "上昇"}
-        if now > 0
-        else {1: "反落", -1: "続落", None: "下落", 0: "下落"}
-    )
-    return f"{words[before]}しました"
+        return "flat"
+    if now > 0:
+        return {-1: "rebound", 1: "continued_rise"}.get(before, "rise")  # type: ignore[arg-type]
+    return {1: "reversal", -1: "continued_fall"}.get(before, "fall")  # type: ignore[arg-type]
+
+
+def verb(this_change: float, last_change: float | None) -> str:
+    """The Japanese sentence ending: 反発しました, 続伸しました, 反落しました, 続落しました, 横ばいでした, ..."""
+    return _MOVES_JA[move(this_change, last_change)]
+
+
+def verb_en(this_change: float, last_change: float | None) -> str:
+    """The English verb phrase: rebounded, rose for a second week, fell back, ..."""
+    return _MOVES_EN[move(this_change, last_change)]
 
 
 def comparison(small: float, dow: float, spx: float, band: float = 0.005) -> str:
@@ -78,5 +116,39 @@ def comparison(small: float, dow: float, spx: float, band: float = 0.005) -> str
     return SAME
 
 
+def comparison_en(small: float, dow: float, spx: float, band: float = 0.005) -> str:
+    """The same rule as `comparison`, in English."""
+    return {SAME: SAME_EN, ABOVE: ABOVE_EN, BELOW: BELOW_EN}[comparison(small, dow, spx, band)]
+
+
 def date_ja(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+def month_ja(d: date) -> str:
+    return f"{d.year}年{d.month}月"
+
+
+# Spelled out here, not taken from the locale, so a run prints the same text on every machine.
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def date_en(d: date) -> str:
+    return f"{_MONTHS_EN[d.month - 1]} {d.day}, {d.year}"
+
+
+def month_en(d: date) -> str:
+    return f"{_MONTHS_EN[d.month - 1]} {d.year}"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +19,16 @@ class Settings(BaseSettings):
     lookback_days: int = 5 * 366
     # R2000G's weekly return within this many fractional points of both large caps reads "同程度".
     same_move_band: float = 0.005
+    # The chart shows the weeks from here on (those the marts hold).
+    chart_start: date = date(2022, 1, 1)
+    # Fund/ETF performance table: a CSV `date,fund_code,nav[,fund_name]`; without it the drafts say none is set.
+    fund_nav_path: Path | None = None
+    # The table's funds in order (JSON list in SMALLCAP_FUNDS); empty: every fund in the file.
+    funds: list[str] = Field(default_factory=list)
+    # Display names by fund code (JSON object in SMALLCAP_FUND_NAMES); else the file's fund_name, else the code.
+    fund_names: dict[str, str] = Field(default_factory=dict)
+    # A fund whose last NAV is more than this many days before the week's end fails the run: no stale figures.
+    fund_nav_max_age_days: int = 7
 
     # Live sources (yahoo, fred). A cross-check source is compared with the primary before landing.
     check_source: str | None = None

@@ -3,14 +3,16 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from smallcap import phrasing
 from smallcap.chart import render_ratio_chart
-from smallcap.draft import render_ja
+from smallcap.draft import EN, JA, ChartRef, render
+from smallcap.draft_files import DraftWrite, carried_forward, draft_path, write_draft
 from smallcap.figures import WeekFigures, read_ratio_history, read_week
+from smallcap.funds import FundPerformance, fund_table
 
 
 @task(name="read week figures from marts", cache_policy=NO_CACHE)
@@ -18,27 +20,55 @@ def week_figures(warehouse_path: Path, week_ending: date) -> WeekFigures:
     return read_week(warehouse_path, week_ending)
 
 
+@task(name="compute fund performance table", cache_policy=NO_CACHE)
+def fund_returns(
+    nav_path: Path | None, week_ending: date, funds: list[str], names: dict[str, str], max_age_days: int
+) -> list[FundPerformance] | None:
+    """None when no NAV file is configured (the drafts then say so)."""
+    if nav_path is None:
+        return None
+    return fund_table(nav_path, week_ending, funds, names, max_age_days)
+
+
 @task(name="draw ratio chart", cache_policy=NO_CACHE)
-def draw_chart(warehouse_path: Path, week_ending: date, out_dir: Path) -> Path:
-    return render_ratio_chart(read_ratio_history(warehouse_path, week_ending), out_dir / "ratio.png")
+def draw_chart(warehouse_path: Path, week_ending: date, out_dir: Path, start: date) -> ChartRef:
+    history = read_ratio_history(warehouse_path, week_ending, start)
+    chart = ChartRef(png="ratio.png", svg="ratio.svg", since=history["week_ending"].iloc[0].date())
+    render_ratio_chart(history, out_dir / chart.png, out_dir / chart.svg)
+    return chart
 
 
-@task(name="write draft comment", cache_policy=NO_CACHE)
-def write_draft(figures: WeekFigures, out_dir: Path, same_move_band: float) -> Path:
-    text = render_ja(figures, band=same_move_band)
-    path = out_dir / "comment.ja.md"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+@task(name="write draft comments (ja, en)", cache_policy=NO_CACHE)
+def write_drafts(
+    figures: WeekFigures,
+    reports_dir: Path,
+    same_move_band: float,
+    chart: ChartRef,
+    funds: list[FundPerformance] | None,
+) -> dict[str, DraftWrite]:
+    """Both drafts, each starting from the previous week's edited comment; an edited draft is never overwritten."""
+    log = get_run_logger()
+    written: dict[str, DraftWrite] = {}
+    for lang in (JA, EN):
+        carried = carried_forward(reports_dir, figures.week_ending, lang)
+        if carried:
+            log.info("%s draft: analyst text carried forward from the week ending %s", lang.code, carried.week_ending)
+        text = render(lang, figures, same_move_band, chart, carried, funds)
+        result = write_draft(draft_path(reports_dir, figures.week_ending, lang), text)
+        (log.warning if result.status == "kept" else log.info)("%s draft: %s", lang.code, result.message)
+        written[lang.code] = result
+    return written
 
 
 @task(name="publish artifacts to Prefect UI", cache_policy=NO_CACHE)
-def publish_artifacts(figures: WeekFigures, draft_path: Path, chart_path: Path) -> None:
-    create_markdown_artifact(
-        key="weekly-comment-ja",
-        markdown=draft_path.read_text(encoding="utf-8") + f"\n\n---\ndraft: `{draft_path}`  \nchart: `{chart_path}`\n",
-        description=f"Draft weekly comment for {figures.week_ending}",
-    )
+def publish_artifacts(figures: WeekFigures, drafts: dict[str, DraftWrite], chart_path: Path) -> None:
+    for code, draft in drafts.items():
+        create_markdown_artifact(
+            key=f"weekly-comment-{code}",
+            markdown=draft.written.read_text(encoding="utf-8")
+            + f"\n\n---\ndraft: `{draft.written}`  \nchart: `{chart_path}`\n",
+            description=f"Draft weekly comment ({code}) for {figures.week_ending}: {draft.message}",
+        )
     create_table_artifact(
         key="weekly-figures",
         table=[

@@ -1,12 +1,14 @@
 """The seed's week: the draft's figure sentences must read as the published comment does."""
 
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from smallcap.draft import render_ja
 from smallcap.figures import WeekFigures
-from tests.conftest import LONG_HISTORY, SEED
+from tests.conftest import LONG_HISTORY, SEED, YEAR, read_closes
 
 
 def _close(frame: pd.DataFrame, code: str, day: str) -> float:
@@ -67,3 +69,218 @@ def test_without_26_weeks_the_deviation_is_said_to_be_missing() -> None:
     draft = render_ja(replace(seed_week_figures(), ma_26w=None, deviation_26w=None))
     assert "26週分のデータがまだないため算出できません" in draft
     assert "1709.95/6836.17=25.01%" in draft
+
+
+# -- the whole seed: structure, carried-forward text, references ---------------------------------
+
+
+def test_carried_from_the_seed_the_draft_reproduces_the_seed_line_for_line() -> None:
+    """Every part of the seed in its place: figure sentences, the analyst's text, the ratio section."""
+    from smallcap.draft import JA, Carried, ChartRef, analyst_text
+
+    seed = seed_lines()
+    carried = Carried(analyst_text("\n".join(seed), JA), date(2026, 2, 6))
+    draft = render_ja(seed_week_figures(), carried=carried, chart=ChartRef(since=date(2022, 1, 7))).splitlines()
+    marker = "【要確認: 2026年2月6日のコメントから引き継ぎ。見直したらこの行を削除してください】"
+    assert draft.count(marker) == 5  # background, three sections, outlook: each marked for review
+    reviewed = [line for line in draft if line != marker]  # what the analyst has after reviewing
+    references = seed.index("→ 2022年1月以降の小型成長株とS500の相対比較の推移")
+    assert reviewed[:references] == seed[:references]
+    assert reviewed[references] == "→ [2022年1月以降の小型成長株とSP500の相対比較の推移](ratio.png)"  # seed: "S500"
+    assert reviewed[references + 1].startswith("→ 小型成長株関連投資信託のパフォーマンス(")
+    back_numbers = "(過去の市場コメントは、「アメリカ成長株(米国成長株)市場」)"
+    assert reviewed[references + 2] == seed[references + 2] == back_numbers
+
+
+def test_english_draft_has_the_same_figures_and_structure() -> None:
+    from smallcap.draft import render_en
+
+    ja, en = render_ja(seed_week_figures()), render_en(seed_week_figures())
+    assert en.splitlines()[0] == (
+        "On February 13, 2026, the US small-cap growth index (Russell 2000 Growth) closed at 1709.95. "
+        "Against a week earlier it fell back: -24.27 (-1.40%)."
+    )
+    assert en.splitlines()[2] == (
+        "It moved in line with the major indices, the Dow (week on week -1.23%) and the S&P 500 (week on week -1.39%)."
+    )
+    assert "Russell 2000 Growth ÷ S&P 500 was 1709.95/6836.17=25.01%," in en
+    assert "and the deviation from its 26-week moving average was +0.39%." in en
+    # Same skeleton line by line: headings, placeholders, references in the same places.
+    shape = [_kind(line) for line in ja.splitlines()]
+    assert shape == [_kind(line) for line in en.splitlines()]
+    assert shape.count("heading") == 4 and shape.count("reference") == 2
+
+
+def _kind(line: str) -> str:
+    if line.startswith("<"):
+        return "heading"
+    if line.startswith("→"):
+        return "reference"
+    if line.startswith(("【", "[")):
+        return "placeholder"
+    return "blank" if not line else "text"
+
+
+# -- golden cases: each verb and each comparison phrase, from real weeks through the warehouse ---
+
+GOLDEN = {
+    # week: (ja opening line, ja Dow/S&P line, en verb phrase, en comparison)
+    "2025-06-20": (
+        "2025年6月20日の米国小型成長株インデックス(Russell 2000 Growth)は、1410.61で終わりました。"
+        "一週間前に比べて+7.77(+0.55%)と反発しました。",
+        "主要インデックスのNYダウ(前週末比+0.02%)およびSP500(前週末比-0.15%)を上回る動きとなっています。",
+        "it rebounded: +7.77 (+0.55%).",
+        "It moved ahead of the major indices",
+    ),
+    "2025-01-17": (
+        "2025年1月17日の米国小型成長株インデックス(Russell 2000 Growth)は、1505.58で終わりました。"
+        "一週間前に比べて+50.25(+3.45%)と反発しました。",
+        "主要インデックスのNYダウ(前週末比+3.69%)およびSP500(前週末比+2.91%)と同程度の動きとなっています。",
+        "it rebounded: +50.25 (+3.45%).",
+        "It moved in line with the major indices",
+    ),
+    "2025-01-03": (
+        "2025年1月3日の米国小型成長株インデックス(Russell 2000 Growth)は、1505.57で終わりました。"
+        "一週間前に比べて+19.58(+1.32%)と続伸しました。",
+        "主要インデックスのNYダウ(前週末比-0.60%)およびSP500(前週末比-0.48%)を上回る動きとなっています。",
+        "it rose for a second week: +19.58 (+1.32%).",
+        "It moved ahead of the major indices",
+    ),
+    "2025-01-10": (
+        "2025年1月10日の米国小型成長株インデックス(Russell 2000 Growth)は、1455.33で終わりました。"
+        "一週間前に比べて-50.24(-3.34%)と反落しました。",
+        "主要インデックスのNYダウ(前週末比-1.86%)およびSP500(前週末比-1.94%)を下回る動きとなっています。",
+        "it fell back: -50.24 (-3.34%).",
+        "It moved behind the major indices",
+    ),
+    "2024-12-06": (
+        "2024年12月6日の米国小型成長株インデックス(Russell 2000 Growth)は、1593.11で終わりました。"
+        "一週間前に比べて-8.90(-0.56%)と反落しました。",
+        "主要インデックスのNYダウ(前週末比-0.60%)およびSP500(前週末比+0.96%)と同程度の動きとなっています。",
+        "it fell back: -8.90 (-0.56%).",
+        "It moved in line with the major indices",
+    ),
+    "2024-12-13": (
+        "2024年12月13日の米国小型成長株インデックス(Russell 2000 Growth)は、1540.98で終わりました。"
+        "一週間前に比べて-52.13(-3.27%)と続落しました。",
+        "主要インデックスのNYダウ(前週末比-1.82%)およびSP500(前週末比-0.64%)を下回る動きとなっています。",
+        "it fell for a second week: -52.13 (-3.27%).",
+        "It moved behind the major indices",
+    ),
+    "2025-11-21": (
+        "2025年11月21日の米国小型成長株インデックス(Russell 2000 Growth)は、1574.79で終わりました。"
+        "一週間前に比べて-17.29(-1.09%)と続落しました。",
+        "主要インデックスのNYダウ(前週末比-1.91%)およびSP500(前週末比-1.95%)を上回る動きとなっています。",
+        "it fell for a second week: -17.29 (-1.09%).",
+        "It moved ahead of the major indices",
+    ),
+    "2025-04-11": (
+        "2025年4月11日の米国小型成長株インデックス(Russell 2000 Growth)は、1225.17で終わりました。"
+        "一週間前に比べて+39.41(+3.32%)と反発しました。",
+        "主要インデックスのNYダウ(前週末比+4.95%)およびSP500(前週末比+5.70%)を下回る動きとなっています。",
+        "it rebounded: +39.41 (+3.32%).",
+        "It moved behind the major indices",
+    ),
+}
+
+
+def _warehouse(root: Path, daily: pd.DataFrame) -> Path:
+    from smallcap.batch import from_long_text
+    from smallcap.lake import land
+    from tasks.load import build_warehouse
+
+    text = daily.assign(date=daily["date"].dt.strftime("%Y-%m-%d")).astype(str)
+    land(from_long_text(text, "csv", date(2000, 1, 1), daily["date"].max().date()), root / "lake")
+    return build_warehouse.fn(root / "lake", root / "warehouse.duckdb")
+
+
+@pytest.fixture(scope="module")
+def year_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _warehouse(tmp_path_factory.mktemp("year"), read_closes(YEAR))
+
+
+@pytest.mark.parametrize("week", sorted(GOLDEN))
+def test_golden_week_from_real_closes(year_warehouse: Path, week: str) -> None:
+    from smallcap.draft import render_en
+    from smallcap.figures import read_week
+
+    figures = read_week(year_warehouse, date.fromisoformat(week))
+    opening, versus, en_verb, en_versus = GOLDEN[week]
+    ja = render_ja(figures).splitlines()
+    assert (ja[0], ja[2]) == (opening, versus)
+    en = render_en(figures).splitlines()
+    assert en[0].endswith(en_verb) and en[2].startswith(en_versus)
+
+
+def test_golden_cases_cover_every_verb_and_comparison() -> None:
+    from smallcap import phrasing
+
+    verbs = {line[0].rsplit("と", 1)[1] for line in GOLDEN.values()}
+    assert verbs == {"反発しました。", "続伸しました。", "反落しました。", "続落しました。"}  # 横ばい: below
+    phrases = {p for p in (phrasing.SAME, phrasing.ABOVE, phrasing.BELOW) for line in GOLDEN.values() if p in line[1]}
+    assert phrases == {phrasing.SAME, phrasing.ABOVE, phrasing.BELOW}
+
+
+def test_flat_week_then_a_rise_through_the_warehouse(tmp_path: Path) -> None:
+    """横ばい when the change prints as 0.00; the week after a flat week rises plainly (上昇)."""
+    from smallcap.draft import render_en
+    from smallcap.figures import read_week
+
+    daily = read_closes(YEAR)
+    r2000g = daily["index_code"] == "R2000G"
+    june20 = daily.loc[r2000g & (daily["date"] == "2025-06-20"), "close"].iloc[0]  # 1410.61
+    daily.loc[r2000g & (daily["date"] == "2025-06-27"), "close"] = june20 + 0.004  # prints as +0.00
+    warehouse = _warehouse(tmp_path, daily)
+
+    flat = read_week(warehouse, date(2025, 6, 27))
+    assert render_ja(flat).splitlines()[0] == (
+        "2025年6月27日の米国小型成長株インデックス(Russell 2000 Growth)は、1410.61で終わりました。"
+        "一週間前に比べて0.00(0.00%)と横ばいでした。"
+    )
+    assert render_en(flat).splitlines()[0].endswith("it was flat: 0.00 (0.00%).")
+    after = read_week(warehouse, date(2025, 7, 3))  # Independence Day week ends Thursday
+    assert render_ja(after).splitlines()[0].endswith("と上昇しました。")
+    assert render_en(after).splitlines()[0].split(": ")[0].endswith("it rose")
+
+
+# -- the fund table -----------------------------------------------------------------------------
+
+
+def test_fund_table_is_rendered_when_configured(tmp_path: Path) -> None:
+    from smallcap.draft import render_en
+    from smallcap.funds import fund_table
+    from tests.test_funds import write_navs
+
+    funds = fund_table(write_navs(tmp_path / "navs.csv", ["SPX", "DJIA"]), date(2026, 2, 13), ["SPX", "DJIA"])
+    ja = render_ja(seed_week_figures(), funds=funds)
+    assert "→ 小型成長株関連投資信託のパフォーマンス(2026年2月13日時点)" in ja
+    assert "| ファンド | 基準日 | 1ヵ月 | 3ヵ月 | 6ヵ月 | 1年 | 年初来 |" in ja
+    # SPX: 6836.17 against 6963.74 (2026-01-13), 6737.49, 6466.58, 6115.07, 6845.50 (2025-12-31)
+    assert "| SPX | 2026年2月13日 | -1.83% | +1.46% | +5.72% | +11.79% | -0.14% |" in ja
+    assert "未設定" not in ja
+    en = render_en(seed_week_figures(), funds=funds)
+    assert "| SPX | February 13, 2026 | -1.83% | +1.46% | +5.72% | +11.79% | -0.14% |" in en
+
+
+def test_without_a_fund_table_the_drafts_say_so() -> None:
+    from smallcap.draft import render_en
+
+    ja, en = render_ja(seed_week_figures()), render_en(seed_week_figures())
+    assert "ファンド表は未設定のため省略: SMALLCAP_FUND_NAV_PATH" in ja and "| ファンド |" not in ja
+    assert "no fund table configured: set SMALLCAP_FUND_NAV_PATH" in en and "| Fund |" not in en
+
+
+def test_ratio_history_starts_at_the_configured_start_or_the_first_week_held(year_warehouse: Path) -> None:
+    from smallcap.figures import read_ratio_history
+    from smallcap.settings import Settings
+
+    default_start = Settings().chart_start
+    assert default_start == date(2022, 1, 1)
+    held = read_ratio_history(year_warehouse, date(2025, 11, 21), default_start)
+    assert held["week_ending"].iloc[0].date() == date(2024, 11, 22)  # the marts start there: all of it
+    assert held["week_ending"].iloc[-1].date() == date(2025, 11, 21)
+    later = read_ratio_history(year_warehouse, date(2025, 11, 21), date(2025, 6, 1))
+    assert later["week_ending"].iloc[0].date() == date(2025, 6, 6)
+    assert len(later) == len(held[held["week_ending"] >= "2025-06-01"])
+    # The 26-week average is the marts' (over all history), not restarted at the chart's start.
+    assert later["ma_26w"].notna().all()

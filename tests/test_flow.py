@@ -12,6 +12,7 @@ import pytest
 from prefect.exceptions import FailedRun
 
 from flows.weekly_report import weekly_report
+from smallcap.funds import PERIODS
 from tests import independent
 from tests.conftest import YEAR, read_closes
 
@@ -152,3 +153,105 @@ def test_run_records_reach_the_warehouse(tmp_path: Path, year_csv: Path) -> None
     assert len(checks) == 24 and checks["batch_id"].nunique() == 2
     failed = checks[~checks["success"]]
     assert failed[["expectation", "unexpected_count"]].values.tolist() == [["close > 0", 1]]
+
+
+# -- the drafts: edits survive reruns and carry into the next week; the fund table -----------------
+
+
+def _flow_logs(state) -> list[str]:  # noqa: ANN001
+    from prefect import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.drain_all(timeout=10)  # logs reach the server in the background
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id]))
+        )
+    return [log.message for log in logs]
+
+
+def test_an_edited_draft_survives_a_rerun_and_carries_into_the_next_week(tmp_path: Path, year_csv: Path) -> None:
+    args = {"source": "csv", "csv_path": str(year_csv), "data_dir": str(tmp_path)}
+    first = weekly_report(week_ending=date(2025, 11, 14), **args)
+    assert (first["draft_status"], first["draft_en_status"]) == ("created", "created")
+    ja, en = Path(first["draft"]), Path(first["draft_en"])
+    assert (ja.name, en.name) == ("comment.ja.md", "comment.en.md")
+    assert (tmp_path / "reports" / "2025-11-14" / "ratio.svg").is_file()
+
+    # The analyst edits both drafts in place.
+    edited_ja = (
+        ja.read_text(encoding="utf-8")
+        .replace("<主力大型株 VS 小型成長株>\n【記入してください】", "<主力大型株 VS 小型成長株>\n大型株は割高。")
+        .replace("【記入してください: 見通し】", "ゆがみの訂正を期待。")
+    )
+    edited_en = en.read_text(encoding="utf-8").replace("[To be written: outlook]", "We expect the gap to close.")
+    ja.write_text(edited_ja, encoding="utf-8")
+    en.write_text(edited_en, encoding="utf-8")
+
+    state = weekly_report(week_ending=date(2025, 11, 14), return_state=True, **args)
+    rerun = state.result()
+    assert ja.read_text(encoding="utf-8") == edited_ja and en.read_text(encoding="utf-8") == edited_en
+    assert (rerun["draft_status"], rerun["draft_en_status"]) == ("kept", "kept")
+    new_ja = Path(rerun["draft_written"])
+    assert new_ja == ja.with_name("comment.ja.new.md")
+    assert "1592.08で終わりました" in new_ja.read_text(encoding="utf-8")  # R2000G on 2025-11-14
+    assert Path(rerun["draft_en_written"]) == en.with_name("comment.en.new.md")
+    assert f"{ja} was edited: kept as it is; this run's draft is {new_ja}" in rerun["notes"]
+    assert any("ja draft: " in m and "was edited: kept as it is" in m for m in _flow_logs(state))
+
+    # The next week starts from the edited comment, not from the pipeline's copies of it.
+    nxt = weekly_report(week_ending=date(2025, 11, 21), **args)
+    next_ja = Path(nxt["draft"]).read_text(encoding="utf-8")
+    review = "【要確認: 2025年11月14日のコメントから引き継ぎ。見直したらこの行を削除してください】"
+    assert f"<主力大型株 VS 小型成長株>\n{review}\n大型株は割高。\n<プライベート・クレジット問題>" in next_ja
+    assert f"でした。\n\n{review}\nゆがみの訂正を期待。\n→ " in next_ja
+    assert "<外部材料>\n【記入してください】" in next_ja  # never written: still a placeholder
+    assert "1574.79で終わりました" in next_ja and "続落しました" in next_ja
+    next_en = Path(nxt["draft_en"]).read_text(encoding="utf-8")
+    assert "[Review: carried forward from the comment of November 14, 2025" in next_en
+    assert "We expect the gap to close." in next_en
+
+    # An unedited draft follows the pipeline on a rerun.
+    again = weekly_report(week_ending=date(2025, 11, 21), **args)
+    assert again["draft_status"] == "replaced" and again["notes"] == ""
+    assert Path(again["draft"]).read_text(encoding="utf-8") == next_ja
+
+
+def test_fund_table_in_a_flow_run_equals_an_independent_calculation(
+    tmp_path: Path, year_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import LONG_HISTORY
+    from tests.test_funds import _independent, write_navs
+
+    monkeypatch.setenv("SMALLCAP_FUND_NAV_PATH", str(write_navs(tmp_path / "navs.csv", ["SPX", "COMP"])))
+    monkeypatch.setenv("SMALLCAP_FUNDS", '["COMP", "SPX"]')
+    monkeypatch.setenv("SMALLCAP_FUND_NAMES", '{"COMP": "ナスダック総合"}')
+    monkeypatch.setenv("SMALLCAP_CHART_START", "2025-06-01")
+    out = weekly_report(source="csv", csv_path=str(year_csv), week_ending=date(2025, 11, 21), data_dir=str(tmp_path))
+    text = Path(out["draft"]).read_text(encoding="utf-8")
+
+    raw = pd.read_csv(LONG_HISTORY)
+    for code, name in (("COMP", "ナスダック総合"), ("SPX", "SPX")):
+        own = raw[raw["index_code"] == code].sort_values("date")
+        rows = [(date.fromisoformat(d), float(c)) for d, c in zip(own["date"], own["close"], strict=True)]
+        expected = _independent(rows, date(2025, 11, 21))
+        cells = " | ".join("—" if expected[p] is None else f"{expected[p] * 100:+.2f}%" for p in PERIODS)
+        assert f"| {name} | 2025年11月21日 | {cells} |" in text
+    assert text.index("| ナスダック総合 |") < text.index("| SPX |")
+    assert "→ [2025年6月以降の小型成長株とSP500の相対比較の推移](ratio.png)" in text  # SMALLCAP_CHART_START
+
+
+def test_a_bad_fund_nav_file_fails_the_run_before_anything_is_written(
+    tmp_path: Path, year_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    navs = tmp_path / "navs.csv"
+    navs.write_text("date,fund_code,nav\n2025-11-21,IWO,abc\n", encoding="utf-8")
+    monkeypatch.setenv("SMALLCAP_FUND_NAV_PATH", str(navs))
+    data = tmp_path / "d"
+    state = weekly_report(
+        source="csv", csv_path=str(year_csv), week_ending=date(2025, 11, 21), data_dir=str(data), return_state=True
+    )
+    assert state.is_failed()
+    assert state.message == f"fund NAV file {navs}: nav must be a number > 0: 1 row(s), e.g. line 2: nav='abc'"
+    assert not data.exists()

@@ -61,3 +61,45 @@ def test_date_ja() -> None:
     from datetime import date
 
     assert phrasing.date_ja(date(2026, 2, 13)) == "2026年2月13日"
+
+
+@pytest.mark.parametrize(
+    ("this_change", "last_change", "ja", "en"),
+    [
+        (5.0, -3.0, "反発しました", "rebounded"),
+        (5.0, 2.0, "続伸しました", "rose for a second week"),
+        (-5.0, 2.0, "反落しました", "fell back"),
+        (-5.0, -2.0, "続落しました", "fell for a second week"),
+        (-0.004, -2.0, "横ばいでした", "was flat"),  # prints as 0.00 (unsigned): unchanged
+        (0.005, -2.0, "反発しました", "rebounded"),  # prints as +0.01: half-up decides the direction
+        (5.0, 0.001, "上昇しました", "rose"),  # last week printed as 0.00
+        (-5.0, None, "下落しました", "fell"),
+    ],
+)
+def test_japanese_and_english_verbs_follow_one_rule(
+    this_change: float, last_change: float | None, ja: str, en: str
+) -> None:
+    assert (phrasing.verb(this_change, last_change), phrasing.verb_en(this_change, last_change)) == (ja, en)
+
+
+@pytest.mark.parametrize(
+    ("small", "dow", "spx", "band", "en"),
+    [
+        (-0.0140, -0.0123, -0.0139, 0.005, "in line with"),
+        (0.0200, 0.0100, 0.0120, 0.005, "ahead of"),
+        (-0.0300, -0.0100, -0.0050, 0.005, "behind"),
+        (0.0169, 0.0100, 0.0120, 0.001, "ahead of"),  # a narrower band (SMALLCAP_SAME_MOVE_BAND)
+    ],
+)
+def test_english_comparison(small: float, dow: float, spx: float, band: float, en: str) -> None:
+    assert phrasing.comparison_en(small, dow, spx, band) == en
+
+
+def test_dates_and_missing_rates() -> None:
+    from datetime import date
+
+    assert phrasing.date_en(date(2026, 2, 13)) == "February 13, 2026"
+    assert phrasing.month_en(date(2022, 1, 7)) == "January 2022"
+    assert phrasing.month_ja(date(2022, 1, 7)) == "2022年1月"
+    assert phrasing.optional_signed_percent(None) == "—"
+    assert phrasing.optional_signed_percent(-0.01395) == "-1.40%"

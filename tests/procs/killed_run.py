@@ -26,6 +26,7 @@ renames_into = {
     "land": lambda dst: dst.name.startswith("batch-") and dst.suffix == ".parquet",  # a lake file
     "records": lambda dst: dst.parent.parent.name == "meta",  # a run record
     "publish": lambda dst: dst.name == "warehouse.duckdb",  # the new warehouse, complete
+    "draft": lambda dst: dst.suffix == ".md",  # after the publish, while the drafts are written
 }
 
 
@@ -39,15 +40,6 @@ os.replace = replace
 
 if point == "build":  # models built into the new file, before docs, tests and publish
     warehouse.build._apply_docs = die
-elif point == "draft":  # after the publish, while the draft is written
-    real_write_text = Path.write_text
-
-    def write_text(self: Path, *args: object, **kwargs: object) -> int:
-        if self.suffix == ".md":
-            die()
-        return real_write_text(self, *args, **kwargs)
-
-    Path.write_text = write_text
 elif point not in renames_into:
     sys.exit(f"unknown point {point}")
 

@@ -1,0 +1,109 @@
+"""Writing a draft where the analyst edits it, without ever overwriting their edits.
+
+The analyst edits `comment.ja.md` in place. Beside it, `.generated/comment.ja.md` keeps what the
+pipeline wrote last. On a rerun:
+
+- no draft yet: the draft is written ("created");
+- the draft equals what the pipeline wrote last (not edited): it is replaced ("replaced");
+- the draft differs from it, or there is no record of what the pipeline wrote (so it cannot be
+  shown to be unedited): the draft is left alone and the new one goes beside it as
+  `comment.ja.new.md` ("kept"). `.new` files belong to the pipeline: each rerun rewrites them.
+
+Every file is written to a temporary name and renamed, so a crash never leaves half a draft.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Literal
+
+from smallcap.calendar import week_ending_on_or_before
+from smallcap.draft import Carried, Language, analyst_text
+
+GENERATED = ".generated"
+
+Status = Literal["created", "replaced", "kept"]
+
+
+@dataclass(frozen=True)
+class DraftWrite:
+    draft: Path  # the analyst's file
+    written: Path  # where this run's text went: the draft itself, or the .new file beside it
+    status: Status
+
+    @property
+    def message(self) -> str:
+        if self.status == "kept":
+            return f"{self.draft} was edited: kept as it is; this run's draft is {self.written}"
+        return f"{self.status} {self.draft}"
+
+
+def generated_copy(draft: Path) -> Path:
+    return draft.parent / GENERATED / draft.name
+
+
+def new_beside(draft: Path) -> Path:
+    """comment.ja.md -> comment.ja.new.md"""
+    return draft.with_name(f"{draft.stem}.new{draft.suffix}")
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def is_edited(draft: Path) -> bool:
+    """True when `draft` exists and is not byte-for-byte what the pipeline wrote last."""
+    if not draft.exists():
+        return False
+    record = generated_copy(draft)
+    return not record.exists() or draft.read_bytes() != record.read_bytes()
+
+
+def write_draft(draft: Path, text: str) -> DraftWrite:
+    """Write `text` as `draft` unless the analyst edited it; see the module docstring."""
+    if draft.exists() and draft.read_bytes() == text.encode("utf-8"):
+        status: Status = "replaced"  # the same text: nothing an analyst wrote can be lost
+    elif is_edited(draft):
+        beside = new_beside(draft)
+        _write(beside, text)
+        # The record follows the latest draft: if the analyst adopts the .new file as it is,
+        # the next run may replace it again.
+        _write(generated_copy(draft), text)
+        return DraftWrite(draft, beside, "kept")
+    else:
+        status = "replaced" if draft.exists() else "created"
+    # Record first: a crash between the two writes leaves draft != record, which reads as
+    # edited and is therefore kept (safe), never as unedited.
+    _write(generated_copy(draft), text)
+    _write(draft, text)
+    new_beside(draft).unlink(missing_ok=True)  # a stale proposal for a draft that is now current
+    return DraftWrite(draft, draft, status)
+
+
+def previous_week_ending(week_ending: date) -> date:
+    """The last session of the NYSE week before the one ending on `week_ending`."""
+    sunday_before = week_ending - timedelta(days=week_ending.weekday() + 1)
+    return week_ending_on_or_before(sunday_before)
+
+
+def draft_path(reports_dir: Path, week_ending: date, lang: Language) -> Path:
+    return reports_dir / f"{week_ending:%Y-%m-%d}" / f"comment.{lang.code}.md"
+
+
+def carried_forward(reports_dir: Path, week_ending: date, lang: Language) -> Carried | None:
+    """The analyst's text from the previous week's comment in `lang`, as they left it (edited in place).
+
+    None when there is no such comment or it holds nothing of the analyst's (only placeholders).
+    """
+    before = previous_week_ending(week_ending)
+    path = draft_path(reports_dir, before, lang)
+    if not path.is_file():
+        return None
+    text = analyst_text(path.read_text(encoding="utf-8"), lang)
+    return None if text.empty else Carried(text, before)

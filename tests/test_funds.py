@@ -1,0 +1,190 @@
+"""Fund/ETF returns equal known answers and an independent calculation on real prices.
+
+Real daily closes from tests/data stand in for fund NAVs (a NAV file is the same shape: one value
+per fund and day): SPX, DJIA and COMP every session 2022-01-03 to 2026-02-13; R2000G only
+2024-11-14 to 2025-12-16, so it exercises short history and a stale file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from smallcap.funds import PERIODS, FundDataError, fund_performance, fund_table, read_navs, start_date
+from tests.conftest import LONG_HISTORY
+
+
+def write_navs(path: Path, codes: list[str] = ["SPX", "DJIA", "COMP", "R2000G"]) -> Path:  # noqa: B006
+    closes = pd.read_csv(LONG_HISTORY, dtype=str)
+    closes = closes[closes["index_code"].isin(codes)]
+    closes.rename(columns={"index_code": "fund_code", "close": "nav"})[["date", "fund_code", "nav"]].to_csv(
+        path, index=False
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def navs(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    return read_navs(write_navs(tmp_path_factory.mktemp("navs") / "navs.csv"))
+
+
+# -- known answers: closes read off tests/data by hand -------------------------------------------
+
+
+def test_known_answers_for_the_seed_week(navs: pd.DataFrame) -> None:
+    (spx,) = fund_performance(navs, date(2026, 2, 13), ["SPX"])
+    assert spx.as_of == date(2026, 2, 13) and spx.nav == 6836.17
+    expected = {
+        "1M": 6836.17 / 6963.74 - 1,  # 2026-01-13
+        "3M": 6836.17 / 6737.49 - 1,  # 2025-11-13
+        "6M": 6836.17 / 6466.58 - 1,  # 2025-08-13
+        "1Y": 6836.17 / 6115.07 - 1,  # 2025-02-13
+        "YTD": 6836.17 / 6845.50 - 1,  # 2025-12-31, the previous year's last close
+    }
+    assert spx.returns == pytest.approx(expected, rel=1e-12)
+
+
+def test_start_on_a_non_session_takes_the_last_nav_before_it(navs: pd.DataFrame) -> None:
+    spx, r2000g = fund_performance(navs, date(2025, 5, 30), ["SPX", "R2000G"])
+    assert spx.returns["6M"] == pytest.approx(5911.69 / 6032.38 - 1, rel=1e-12)  # 2024-11-30 is a Saturday
+    assert spx.returns["1Y"] == pytest.approx(5911.69 / 5235.48 - 1, rel=1e-12)  # 2024-05-30
+    assert r2000g.returns["1M"] == pytest.approx(1378.21 / 1296.03 - 1, rel=1e-12)
+    assert r2000g.returns["3M"] == pytest.approx(1378.21 / 1412.91 - 1, rel=1e-12)
+    assert r2000g.returns["YTD"] == pytest.approx(1378.21 / 1470.13 - 1, rel=1e-12)
+    assert r2000g.returns["1Y"] is None  # its history starts 2024-11-14: no NAV on or before 2024-05-30
+
+
+@pytest.mark.parametrize(
+    ("week_end", "period", "start"),
+    [
+        (date(2026, 3, 31), "1M", date(2026, 2, 28)),  # clipped to the month's length
+        (date(2024, 3, 31), "1M", date(2024, 2, 29)),  # leap year
+        (date(2025, 5, 31), "3M", date(2025, 2, 28)),
+        (date(2026, 2, 13), "6M", date(2025, 8, 13)),
+        (date(2026, 2, 13), "1Y", date(2025, 2, 13)),
+        (date(2024, 2, 29), "1Y", date(2023, 2, 28)),
+        (date(2026, 1, 2), "YTD", date(2025, 12, 31)),
+    ],
+)
+def test_start_dates(week_end: date, period: str, start: date) -> None:
+    assert start_date(week_end, period) == start
+
+
+# -- an independent calculation over every week: plain Python, its own month arithmetic ------------
+
+
+def _months_back(d: date, months: int) -> date:
+    y, m = divmod(d.year * 12 + d.month - 1 - months, 12)
+    m += 1
+    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def _independent(rows: list[tuple[date, float]], week_end: date) -> dict[str, float | None]:
+    days = [d for d, _ in rows]
+
+    def at(day: date) -> float | None:
+        i = bisect.bisect_right(days, day)
+        return rows[i - 1][1] if i else None
+
+    end = at(week_end)
+    starts = {"1M": _months_back(week_end, 1), "3M": _months_back(week_end, 3), "6M": _months_back(week_end, 6)}
+    starts["1Y"] = _months_back(week_end, 12)
+    starts["YTD"] = date(week_end.year - 1, 12, 31)
+    out: dict[str, float | None] = {}
+    for period, day in starts.items():
+        base = at(day)
+        out[period] = None if base is None or end is None else end / base - 1
+    return out
+
+
+def test_every_friday_equals_the_independent_calculation(navs: pd.DataFrame) -> None:
+    raw = pd.read_csv(LONG_HISTORY)
+    compared, missing = 0, 0
+    for code in ("SPX", "DJIA", "COMP"):
+        own = raw[raw["index_code"] == code].sort_values("date")
+        rows = [(date.fromisoformat(d), float(c)) for d, c in zip(own["date"], own["close"], strict=True)]
+        friday = rows[0][0] + timedelta(days=(4 - rows[0][0].weekday()) % 7)
+        while friday <= date(2026, 2, 13):
+            (perf,) = fund_performance(navs, friday, [code])
+            expected = _independent(rows, friday)
+            for period in PERIODS:
+                if expected[period] is None:
+                    assert perf.returns[period] is None, (code, friday, period)
+                    missing += 1
+                else:
+                    assert perf.returns[period] == pytest.approx(expected[period], rel=1e-12), (code, friday, period)
+                    compared += 1
+            friday += timedelta(days=7)
+    # SPX and DJIA: 215 Fridays each; COMP from 2024-11-15: 66. Early weeks lack a start value.
+    assert compared + missing == 5 * (215 + 215 + 66)
+    assert compared > 2000 and missing > 100
+
+
+# -- configuration and bad input ---------------------------------------------------------------
+
+
+def test_order_and_names_follow_the_configuration(navs: pd.DataFrame) -> None:
+    rows = fund_performance(navs, date(2026, 2, 13), ["DJIA", "SPX"], {"SPX": "S&P 500 連動ETF"})
+    assert [(r.fund_code, r.name) for r in rows] == [("DJIA", "DJIA"), ("SPX", "S&P 500 連動ETF")]
+    everything = fund_performance(navs, date(2025, 12, 12))
+    assert [r.fund_code for r in everything] == ["COMP", "DJIA", "R2000G", "SPX"]
+
+
+def test_the_file_may_name_its_funds(tmp_path: Path) -> None:
+    path = tmp_path / "navs.csv"
+    path.write_text(
+        "date,fund_code,nav,fund_name\n2025-12-30,F1,10000,米国小型成長株ファンド\n2026-02-13,F1,10500,米国小型成長株ファンド\n",
+        encoding="utf-8",
+    )
+    (row,) = fund_table(path, date(2026, 2, 13))
+    assert row.name == "米国小型成長株ファンド"
+    assert row.returns["YTD"] == pytest.approx(0.05)
+    assert row.returns["1M"] == pytest.approx(0.05)  # 2025-12-30 is the last NAV on or before 2026-01-13
+    assert row.returns["1Y"] is None
+
+
+def test_a_stale_fund_fails_naming_it(tmp_path: Path) -> None:
+    path = write_navs(tmp_path / "navs.csv")
+    with pytest.raises(FundDataError, match=r"R2000G's last NAV on or before 2026-02-13 is from 2025-12-16"):
+        fund_table(path, date(2026, 2, 13), ["SPX", "R2000G"])
+
+
+def test_an_unknown_configured_fund_fails_naming_it(tmp_path: Path) -> None:
+    path = write_navs(tmp_path / "navs.csv", ["SPX"])
+    with pytest.raises(FundDataError, match=r"navs\.csv: no rows for configured fund\(s\) IWO"):
+        fund_table(path, date(2026, 2, 13), ["SPX", "IWO"])
+
+
+BAD_FILES = {
+    "missing column": ("date,fund_code,price\n2026-02-13,IWO,300\n", "missing column(s) nav"),
+    "header only": ("date,fund_code,nav\n", "has a header but no rows"),
+    "empty": ("", "is empty"),
+    "non-date": ("date,fund_code,nav\n2026-02-13,IWO,300\n13/02/2026,IWO,301\n", "line 3: date='13/02/2026'"),
+    "text nav": ("date,fund_code,nav\n2026-02-13,IWO,abc\n", "nav must be a number > 0: 1 row(s), e.g. line 2"),
+    "zero nav": ("date,fund_code,nav\n2026-02-13,IWO,0\n", "nav must be a number > 0"),
+    "blank code": ("date,fund_code,nav\n2026-02-13,,300\n", "1 row(s) without a fund_code, e.g. line 2"),
+    "duplicate": (
+        "date,fund_code,nav\n2026-02-13,IWO,300\n2026-02-13,IWO,301\n",
+        "2 row(s) share a (fund_code, date), e.g. IWO 2026-02-13",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_nav_files_fail_with_one_clear_line(tmp_path: Path, case: str) -> None:
+    text, expected = BAD_FILES[case]
+    path = tmp_path / "navs.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FundDataError) as err:
+        fund_table(path, date(2026, 2, 13))
+    assert expected in str(err.value) and str(path) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FundDataError, match=r"fund NAV file .*nope\.csv not found"):
+        fund_table(tmp_path / "nope.csv", date(2026, 2, 13))
