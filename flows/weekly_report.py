@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,8 +11,9 @@ from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
 from smallcap.calendar import week_ending_on_or_before
-from smallcap.errors import NotYetPublished, SmallcapError, SourceError, TransientSourceError
+from smallcap.errors import NotYetPublished, SmallcapError, SourceError, TransientSourceError, UnreadableInput
 from smallcap.freshness import wait_for_session
+from smallcap.gate import DocsSite, GateConfig, GateReport, input_failure
 from smallcap.indices import INDEX_CODES
 from smallcap.lake import batch_id as content_id
 from smallcap.settings import Settings
@@ -20,16 +22,19 @@ from tasks.extract import extract_closes
 from tasks.land import land_batch
 from tasks.load import build_warehouse
 from tasks.reconcile import quarantine_disagreement, reconcile_batches
-from tasks.record import record_run, record_validation
+from tasks.record import record_revisions, record_run, record_validation
 from tasks.report import draw_chart, fund_returns, publish_artifacts, week_figures, write_drafts
-from tasks.validate import quarantine_batch, validate_batch
+from tasks.validate import publish_gate_summary, published_closes, quarantine_batch, validate_batch
 
 NEW_YORK = ZoneInfo("America/New_York")
 
 
 def resolve_week(settings: Settings, week_ending: date | None) -> date:
     """The week to report: the given day's last complete NYSE week, else the source's latest."""
-    day = week_ending or get_source(settings.source, settings.csv_path).latest_date()
+    # A source dated in the future does not move the week: the gate names such rows instead.
+    day = week_ending or min(
+        get_source(settings.source, settings.csv_path).latest_date(), datetime.now(NEW_YORK).date()
+    )
     return week_ending_on_or_before(day)
 
 
@@ -70,6 +75,7 @@ def weekly_report(
     data_dir: str | None = None,
     check_source: str | None = None,
     wait_for_last_session: bool = False,
+    allow_revisions: bool = False,
 ) -> dict[str, str] | State:
     """Report one week; returns the paths of what it wrote.
 
@@ -77,12 +83,18 @@ def weekly_report(
     data is an expected outcome, not a crash) after the batch is put in quarantine. So does a
     disagreement with the cross-check source. A source that keeps failing, or (with
     wait_for_last_session, as the Friday schedule runs) has not published the week's last session
-    within the freshness window, ends the run as Failed before anything is written.
+    within the freshness window, ends the run as Failed before anything is written. A close the
+    warehouse already holds may change only when `allow_revisions` is set; the change is recorded.
     """
     log = get_run_logger()
     started = datetime.now(UTC)
     settings = settings_for(source, csv_path, data_dir, check_source)
-    week = resolve_week(settings, week_ending)
+    try:
+        week = resolve_week(settings, week_ending)
+    except UnreadableInput as exc:
+        return _reject_unreadable(
+            exc, settings, {"flow_run_id": str(flow_run.id), "run_name": "weekly-unresolved"}, None, started
+        )
     today = datetime.now(NEW_YORK).date()
     run = {"flow_run_id": str(flow_run.id), "run_name": f"weekly-{week:%Y-%m-%d}"}
     log.info("reporting the week ending %s from source %r into %s", week, settings.source, settings.data_dir)
@@ -111,6 +123,8 @@ def weekly_report(
             )
         else:
             batch = extract(settings.source, settings.csv_path, start, week)
+    except UnreadableInput as exc:
+        return _reject_unreadable(exc, settings, run, week, started)
     except TransientSourceError as exc:
         return Failed(message=_gave_up(exc, settings))
     except NotYetPublished as exc:
@@ -119,15 +133,26 @@ def weekly_report(
     log.info("extracted %d rows (batch %s)", len(batch), batch_id)
     run_record = {**run, "week_ending": week, "source": settings.source, "batch_id": batch_id, "rows": len(batch)}
 
-    report = validate_batch(batch, week, today)
+    gate_config = GateConfig(
+        move_warning=settings.move_warning,
+        move_error=settings.move_error,
+        revision_tolerance=settings.revision_tolerance,
+        allow_revisions=allow_revisions,
+    )
+    docs = DocsSite(settings.docs_dir, settings.gx_results_dir, run["run_name"])
+    report = validate_batch(batch, week, today, published_closes(settings.warehouse_path), gate_config, docs)
     record_validation(report, settings.lake_dir, batch_id=batch_id, **run)
+    record_revisions(report, settings.lake_dir, batch_id=batch_id, **run)
+    publish_gate_summary(report, batch_id)
+    for warning in report.warnings:
+        log.warning("gate warning (batch passes): %s", warning.line())
     if not report.success:
         origin = get_source(settings.source, settings.csv_path).origin
         kept = quarantine_batch(batch, report, settings.quarantine_dir, run["run_name"], origin)
         reason = f"{report.reason()} (batch kept in {kept})"
         record_run(settings.lake_dir, **run_record, gate_status="failed", started_at=started, outputs=reason)
         return Failed(message=reason)
-    log.info("gate passed: %d checks", report.evaluated)
+    log.info("gate passed: %s; Data Docs %s", report.summary(), report.docs_index)
 
     if settings.check_source is not None:
         codes = tuple(c for c in INDEX_CODES if c in carried_by(settings.check_source))
@@ -178,3 +203,28 @@ def weekly_report(
         "chart_svg": str((out_dir / chart.svg).resolve()),
         "notes": "; ".join(d.message for d in drafts.values() if d.status == "kept"),
     }
+
+
+def _reject_unreadable(
+    exc: UnreadableInput, settings: Settings, run: dict[str, str], week: date | None, started: datetime
+) -> State:
+    """An input file that cannot even be parsed: no batch for GX, but kept and recorded like one."""
+    origin = get_source(settings.source, settings.csv_path).origin
+    report: GateReport = input_failure(str(exc))
+    batch_id = hashlib.sha256(origin.read_bytes()).hexdigest()[:16] if origin and origin.is_file() else "unreadable"
+    record_validation(report, settings.lake_dir, batch_id=batch_id, **run)
+    publish_gate_summary(report, batch_id)
+    kept = quarantine_batch(None, report, settings.quarantine_dir, run["run_name"], origin)
+    reason = f"{report.reason()} (input kept in {kept})"
+    record_run(
+        settings.lake_dir,
+        **run,
+        week_ending=week,
+        source=settings.source,
+        batch_id=batch_id,
+        rows=0,
+        gate_status="failed",
+        started_at=started,
+        outputs=reason,
+    )
+    return Failed(message=reason)

@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
+
+NEW_YORK = ZoneInfo("America/New_York")
 
 # Columns of an extracted batch, in order. trade_date is the exchange-local session date.
 COLUMNS: tuple[str, ...] = ("index_code", "trade_date", "close", "source", "source_symbol", "extracted_at")
 
 
-def from_long_text(raw: pd.DataFrame, source: str, start: date, end: date) -> pd.DataFrame:
+def from_long_text(raw: pd.DataFrame, source: str, start: date, end: date, today: date | None = None) -> pd.DataFrame:
     """Turn a long text table (`date,index_code,close[,source_symbol]`) into a batch.
 
     Parsing is deliberately lenient: an unreadable date or close becomes null so the gate can
     name it, rather than failing here with a parser error. Unknown columns are kept so the gate
-    can report them; rows with an unreadable date are kept for the same reason.
+    can report them; rows with an unreadable date are kept for the same reason, and so are rows
+    dated after `today` (New York), which no window would otherwise let through to be named.
     """
     frame = raw.rename(columns={"date": "trade_date"}).copy()
     if "trade_date" in frame:
         frame["trade_date"] = pd.to_datetime(frame["trade_date"], format="%Y-%m-%d", errors="coerce")
         in_window = frame["trade_date"].between(pd.Timestamp(start), pd.Timestamp(end))
-        frame = frame[in_window | frame["trade_date"].isna()]
+        future = frame["trade_date"] > pd.Timestamp(today or datetime.now(NEW_YORK).date())
+        frame = frame[in_window | future | frame["trade_date"].isna()]
     if "close" in frame:
         frame["close"] = pd.to_numeric(frame["close"], errors="coerce").astype("float64")
     if "index_code" in frame:

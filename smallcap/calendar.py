@@ -65,3 +65,18 @@ def last_final_day(now: datetime) -> date:
         if cal.is_session(stamp) and pd.Timestamp(now) < cal.session_close(stamp):
             return today - timedelta(days=1)
     return today
+
+
+def session_flags(days: list[date]) -> list[bool]:
+    """Whether each day is an NYSE session.
+
+    Beyond the calendar's known years (it reaches about a year ahead) holidays are unknown, so
+    there a weekday counts as a session; such dates fail the gate's future-date check anyway.
+    """
+    if not days:
+        return []
+    cal = _nyse()
+    first, last = cal.first_session.date(), cal.last_session.date()
+    lo, hi = max(min(days), first), min(max(days), last)
+    known = set(sessions_between(lo, hi)) if lo <= hi else set()
+    return [d in known if first <= d <= last else d.weekday() < 5 for d in days]

@@ -46,6 +46,9 @@ def run(
     ] = None,
     csv: Annotated[Optional[Path], typer.Option(help="Long CSV date,index_code,close for --source csv.")] = None,  # noqa: UP045
     data_dir: Annotated[Path | None, typer.Option(help="Data folder [env SMALLCAP_DATA_DIR, default ./data].")] = None,  # noqa: UP045
+    allow_revisions: Annotated[
+        bool, typer.Option(help="Accept changed closes for dates already in the warehouse (recorded).")
+    ] = False,
 ) -> None:
     """Run one weekly report: extract, validate, land, build the warehouse, draft."""
     week = None
@@ -69,6 +72,7 @@ def run(
             csv_path=None if csv is None else str(csv),
             data_dir=None if data_dir is None else str(data_dir),
             check_source=check_source,
+            allow_revisions=allow_revisions,
         )
     except (SmallcapError, FailedRun) as exc:
         _fail(str(exc))
@@ -144,6 +148,61 @@ def shell(
                     typer.echo(str(result))
             except Exception as exc:  # noqa: BLE001  (show the error, keep the session)
                 typer.echo(f"error: {str(exc).splitlines()[0]}", err=True)
+
+
+quarantine_app = typer.Typer(no_args_is_help=True, help="Batches the quality gate rejected, kept with the reason.")
+app.add_typer(quarantine_app, name="quarantine")
+
+DataDirOption = Annotated[Optional[Path], typer.Option(help="Data folder [env SMALLCAP_DATA_DIR, default ./data].")]  # noqa: UP045
+
+
+def _quarantine_dir(data_dir: Path | None) -> Path:
+    from smallcap.settings import Settings
+
+    return (Settings(data_dir=data_dir) if data_dir is not None else Settings()).quarantine_dir
+
+
+@quarantine_app.command("list")
+def quarantine_list(data_dir: DataDirOption = None) -> None:
+    """One line per quarantined batch, oldest first: its id and the expectations it failed."""
+    from smallcap import quarantine
+
+    kept = quarantine.listing(_quarantine_dir(data_dir))
+    if not kept:
+        typer.echo("no quarantined batches")
+        return
+    for k in kept:
+        failed = "; ".join(c["expectation"] for c in k.failed) or k.reason
+        typer.echo(f"{k.id}  {failed}")
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    batch: Annotated[str, typer.Argument(help="Id from `smallcap quarantine list` (a unique prefix will do).")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Why a batch was rejected: every failed and warned expectation with sample rows, and what is kept."""
+    from smallcap import quarantine
+    from smallcap.errors import SmallcapError
+    from smallcap.gate import Finding
+
+    try:
+        k = quarantine.find(_quarantine_dir(data_dir), batch)
+    except SmallcapError as exc:
+        _fail(str(exc))
+    verdict = k.verdict
+    typer.echo(f"id        {k.id}")
+    typer.echo(f"folder    {k.path}")
+    typer.echo(f"gate      {verdict.get('summary', '')}")
+    for label, checks in (("failed", k.failed), ("warned", k.warned)):
+        for c in checks:
+            typer.echo(f"{label}    [{c['suite']}] {Finding(**c).line()}")
+    pages = verdict.get("docs") or {}
+    failed_suites = {c["suite"] for c in k.failed}
+    for suite, page in pages.items():
+        if suite in failed_suites:
+            typer.echo(f"docs      {page}")
+    typer.echo(f"files     {', '.join(k.files)}")
 
 
 if __name__ == "__main__":

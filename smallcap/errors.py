@@ -15,3 +15,10 @@ class TransientSourceError(SourceError):
 
 class NotYetPublished(SmallcapError):
     """The source does not have the week's last session yet, even after waiting."""
+
+
+class UnreadableInput(SourceError):
+    """The input file exists but cannot be read as a table (empty, not UTF-8, not CSV).
+
+    Unlike a missing file, there is something to keep: the run puts the file in quarantine.
+    """

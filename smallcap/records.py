@@ -45,6 +45,20 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("validated_at", _TS),
         ]
     ),
+    "revisions": pa.schema(
+        [
+            ("flow_run_id", pa.string()),
+            ("run_name", pa.string()),
+            ("batch_id", pa.string()),
+            ("index_code", pa.string()),
+            ("trade_date", pa.date32()),
+            ("published_close", pa.float64()),  # what the warehouse held
+            ("close", pa.float64()),  # what the batch says
+            ("change", pa.float64()),  # close / published_close - 1
+            ("accepted", pa.bool_()),  # landed (the run allowed revisions and the batch passed)
+            ("found_at", _TS),
+        ]
+    ),
 }
 
 

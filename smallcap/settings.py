@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     fred_api_key: SecretStr | None = None
     fred_api_key_block: str | None = None
 
+    # Quality gate: a daily move beyond move_warning is reported (a large but plausible market move);
+    # beyond move_error it is rejected (no daily close of these indices ever moved that far: the
+    # record is the Dow's -22.6 % on 1987-10-19). A published close that changes by more than
+    # revision_tolerance (relative) is a revision: rejected unless the run allows revisions.
+    move_warning: float = 0.15
+    move_error: float = 0.25
+    revision_tolerance: float = 1e-6
+
     def extract_retry_delays(self) -> list[float]:
         """Exponential backoff between extract attempts."""
         return [self.extract_retry_delay_seconds * 2**i for i in range(self.extract_retries)]
@@ -56,6 +64,15 @@ class Settings(BaseSettings):
     @property
     def quarantine_dir(self) -> Path:
         return self.data_dir / "quarantine"
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.data_dir / "docs"
+
+    @property
+    def gx_results_dir(self) -> Path:
+        # The validation results Data Docs are built from, so its index lists every run.
+        return self.data_dir / "gx" / "validations"
 
     @property
     def warehouse_path(self) -> Path:

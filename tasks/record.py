@@ -21,6 +21,26 @@ def record_validation(report: GateReport, lake_dir: Path, flow_run_id: str, run_
     return records.write(lake_dir, "validation_results", rows, record_id=f"{flow_run_id}-{batch_id}")
 
 
+@task(name="record revised closes", cache_policy=NO_CACHE)
+def record_revisions(report: GateReport, lake_dir: Path, flow_run_id: str, run_name: str, batch_id: str) -> Path | None:
+    """Every published close the batch changes, and whether the run accepted the change."""
+    if not report.revisions:
+        return None
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "flow_run_id": flow_run_id,
+            "run_name": run_name,
+            "batch_id": batch_id,
+            **revision,
+            "accepted": report.success,
+            "found_at": now,
+        }
+        for revision in report.revisions
+    ]
+    return records.write(lake_dir, "revisions", rows, record_id=f"{flow_run_id}-{batch_id}")
+
+
 @task(name="record pipeline run", cache_policy=NO_CACHE)
 def record_run(
     lake_dir: Path,

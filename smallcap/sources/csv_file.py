@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from smallcap.batch import from_long_text
-from smallcap.errors import SourceError
+from smallcap.errors import SourceError, UnreadableInput
 
 
 def read_long_csv(path: Path) -> pd.DataFrame:
@@ -18,10 +18,10 @@ def read_long_csv(path: Path) -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
-        raise SourceError(f"CSV file is empty: {path}") from None
+        raise UnreadableInput(f"CSV file is empty: {path}") from None
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
         first = str(exc).splitlines()[0]
-        raise SourceError(f"CSV file is not a readable UTF-8 CSV: {path} ({first})") from None
+        raise UnreadableInput(f"CSV file is not a readable UTF-8 CSV: {path} ({first})") from None
 
 
 class CsvSource:
@@ -37,5 +37,5 @@ class CsvSource:
     def latest_date(self) -> date:
         dates = pd.to_datetime(read_long_csv(self.path).get("date"), format="%Y-%m-%d", errors="coerce")
         if dates is None or dates.isna().all():
-            raise SourceError(f"CSV file has no readable ISO dates in a 'date' column: {self.path}")
+            raise UnreadableInput(f"CSV file has no readable ISO dates in a 'date' column: {self.path}")
         return dates.max().date()
