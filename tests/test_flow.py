@@ -150,7 +150,7 @@ def test_run_records_reach_the_warehouse(tmp_path: Path, year_csv: Path) -> None
     assert runs["run_name"].unique().tolist() == ["weekly-2025-11-21"]
     assert runs["rows"].tolist() == [756, 756]
     assert "close > 0: 1 row(s)" in runs["outputs"][0] and out["draft"] in runs["outputs"][1]
-    assert len(checks) == 24 and checks["batch_id"].nunique() == 2
+    assert len(checks) == 2 * 17 and checks["batch_id"].nunique() == 2
     failed = checks[~checks["success"]]
     assert failed[["expectation", "unexpected_count"]].values.tolist() == [["close > 0", 1]]
 
