@@ -121,3 +121,19 @@ def test_quarantine_list_and_show_say_why(tmp_path: Path) -> None:
         _last_line(missing)
         == f"error: no quarantined batch 'nope' in {data / 'quarantine'} (see `smallcap quarantine list`)"
     )
+
+
+def test_empty_file_without_a_week_is_kept_too(tmp_path: Path) -> None:
+    # With no --week-ending the week comes from the file itself, which cannot be read.
+    empty = tmp_path / "closes.csv"
+    empty.write_bytes(b"")
+    run = smallcap("run", "--csv", empty, "--data-dir", tmp_path / "data")
+    assert run.exit_code == 1
+    assert _last_line(run).startswith(
+        "error: batch rejected by the quality gate (1 of 1 checks failed): file is a readable UTF-8 CSV: "
+        f"failed (error=CSV file is empty: {empty}) (input kept in {tmp_path / 'data' / 'quarantine'}"
+    )
+    (kept,) = (tmp_path / "data" / "quarantine").iterdir()
+    assert kept.name.startswith("weekly-unresolved-")
+    assert (kept / "input-closes.csv").read_bytes() == b""
+    assert not (tmp_path / "data" / "warehouse.duckdb").exists()
