@@ -193,7 +193,9 @@ def quarantine_show(
     verdict = k.verdict
     typer.echo(f"id        {k.id}")
     typer.echo(f"folder    {k.path}")
-    typer.echo(f"gate      {verdict.get('summary', '')}")
+    typer.echo(f"reason    {k.reason}")
+    if verdict.get("summary"):
+        typer.echo(f"gate      {verdict['summary']}")
     for label, checks in (("failed", k.failed), ("warned", k.warned)):
         for c in checks:
             typer.echo(f"{label}    [{c['suite']}] {Finding(**c).line()}")

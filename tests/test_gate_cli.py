@@ -99,6 +99,7 @@ def test_quarantine_list_and_show_say_why(tmp_path: Path) -> None:
     assert shown.exit_code == 0
     out = dict(line.split(maxsplit=1) for line in shown.output.splitlines())
     assert out["id"] == ids[0]
+    assert out["reason"].startswith("batch rejected by the quality gate (1 of 17 checks failed): close > 0: 1 row(s)")
     assert out["gate"] == "16 passed, 1 failed, 0 warned of 17 checks"
     assert (
         out["failed"]
