@@ -75,8 +75,10 @@ def session_flags(days: list[date]) -> list[bool]:
     """
     if not days:
         return []
-    cal = _nyse()
-    first, last = cal.first_session.date(), cal.last_session.date()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cal = _nyse()
+        first, last = cal.first_session.date(), cal.last_session.date()
     lo, hi = max(min(days), first), min(max(days), last)
     known = set(sessions_between(lo, hi)) if lo <= hi else set()
     return [d in known if first <= d <= last else d.weekday() < 5 for d in days]

@@ -25,9 +25,10 @@ def _digest(path: Path) -> str:
 
 def test_default_run_on_the_bundled_sample(tmp_path: Path) -> None:
     from prefect import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
 
-    out = weekly_report(data_dir=str(tmp_path))
+    state = weekly_report(data_dir=str(tmp_path), return_state=True)
+    out = state.result()
     assert out["week_ending"] == "2025-12-12"  # the sample's last complete week
     draft = Path(out["draft"])
     assert draft == tmp_path / "reports" / "2025-12-12" / "comment.ja.md"
@@ -52,7 +53,11 @@ def test_default_run_on_the_bundled_sample(tmp_path: Path) -> None:
 
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["weekly-comment-ja", "weekly-figures"]))
+            # This run's artifacts: other tests' runs publish the same keys on the shared test server.
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=["weekly-comment-ja", "weekly-figures"]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id]),
+            )
         )
     kinds = {a.key: a for a in artifacts}
     assert set(kinds) == {"weekly-comment-ja", "weekly-figures"}
