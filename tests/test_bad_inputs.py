@@ -273,7 +273,9 @@ def test_acceptable_file_passes_without_alarm(published: Path, tmp_path: Path, c
     assert len(checks) == 17 and checks["success"].all()
 
 
-def test_large_plausible_move_warns_and_passes(published: Path, tmp_path: Path) -> None:
+def test_large_plausible_move_warns_and_passes(
+    published: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     from prefect import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
 
@@ -284,6 +286,10 @@ def test_large_plausible_move_warns_and_passes(published: Path, tmp_path: Path) 
     state = _run(data, path)
     assert state.is_completed(), state.message
     run_id = str(state.state_details.flow_run_id)
+    assert (
+        "gate warning (batch passes): daily move within ±15%: 1 row(s) fail, e.g. index_code=R2000G "
+        "trade_date=2025-11-21 prev_close=1534.25 close=1841.1 move_pct=20.0"
+    ) in caplog.text
 
     # Recorded: the warning with its row, beside 16 passed checks.
     checks = _checks(data / "warehouse.duckdb", run_id)
@@ -384,3 +390,23 @@ def test_data_docs_index_lists_every_run(published: Path, tmp_path: Path) -> Non
     pages = set(re.findall(r"validations/[^\"'\\]+\.html", index))
     assert len(pages) == 10
     assert all((data / "docs" / p).is_file() for p in pages)
+
+
+def test_move_bounds_come_from_the_settings(published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A tighter bound than the default flags the real April 2025 swings, as warnings; the run passes.
+    monkeypatch.setenv("SMALLCAP_MOVE_WARNING", "0.05")
+    data = tmp_path / "data"
+    shutil.copytree(published, data)
+    path = tmp_path / "closes.csv"
+    _text().to_csv(path, index=False)
+    state = _run(data, path)
+    assert state.is_completed(), state.message
+    checks = _checks(data / "warehouse.duckdb", str(state.state_details.flow_run_id))
+    warned = checks[~checks["success"]]
+    assert warned["expectation"].tolist() == ["daily move within ±5%"]
+    assert warned["severity"].tolist() == ["warning"]
+    # Known answer: the days in the real sample that moved more than 5 %, counted independently.
+    closes = _text().astype({"close": "float64"}).sort_values(["index_code", "date"])
+    moves = closes.groupby("index_code")["close"].pct_change().abs()
+    assert warned["unexpected_count"].tolist() == [int((moves > 0.05).sum())]
+    assert int((moves > 0.05).sum()) >= 3
