@@ -8,13 +8,14 @@ from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from smallcap import gate, published, quarantine
+from smallcap import gate, quarantine
 from smallcap.gate import DocsSite, GateConfig, GateReport
+from smallcap.published import daily_closes
 
 
 @task(name="read published closes (warehouse, read-only)", cache_policy=NO_CACHE)
 def published_closes(warehouse_path: Path) -> pd.DataFrame | None:
-    return published.daily_closes(warehouse_path)
+    return daily_closes(warehouse_path)
 
 
 @task(name="validate batch (Great Expectations)", cache_policy=NO_CACHE)
