@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # FRED works without a key; with one it uses the FRED API. A Prefect Secret block name also works.
     fred_api_key: SecretStr | None = None
     fred_api_key_block: str | None = None
+    # Slack-compatible webhook a failed run posts {"text": ...} to; unset, runs post nothing.
+    alert_webhook_url: str | None = None
 
     def extract_retry_delays(self) -> list[float]:
         """Exponential backoff between extract attempts."""
@@ -64,3 +66,8 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.data_dir / "reports"
+
+    @property
+    def docs_dir(self) -> Path:
+        """Great Expectations Data Docs of the quality gate (a static site, index.html)."""
+        return self.data_dir / "docs"
