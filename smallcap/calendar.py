@@ -65,3 +65,15 @@ def last_final_day(now: datetime) -> date:
         if cal.is_session(stamp) and pd.Timestamp(now) < cal.session_close(stamp):
             return today - timedelta(days=1)
     return today
+
+
+def week_endings(start: date, end: date) -> list[date]:
+    """The last session of every NYSE week from the one containing `start` up to `end`.
+
+    `end` should itself end a week (see week_ending_on_or_before); a week cut short by `end` would
+    otherwise show its last session before `end` as if the week had ended there.
+    """
+    last_of_week: dict[date, date] = {}
+    for session in sessions_between(start, end):
+        last_of_week[session - timedelta(days=session.weekday())] = session
+    return sorted(last_of_week.values())
