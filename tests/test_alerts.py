@@ -97,7 +97,7 @@ def test_an_unreachable_webhook_does_not_change_the_failure(tmp_path: Path, monk
 def test_alerts_setup_creates_automations_that_post_failed_late_and_overdue_runs(tmp_path: Path) -> None:
     from prefect import get_client
     from prefect.blocks.notifications import CustomWebhookNotificationBlock
-    from prefect.states import Cancelled, Late, Running
+    from prefect.states import Cancelled, Crashed, Late, Running
 
     from flows.alerts import BLOCK_NAME, FAILED, OVERDUE
 
@@ -123,23 +123,28 @@ def test_alerts_setup_creates_automations_that_post_failed_late_and_overdue_runs
             client.set_flow_run_state(hung.id, Running(), force=True)
             never = client.create_flow_run(weekly_report, name="weekly-2025-12-05")
             client.set_flow_run_state(never.id, Late(), force=True)
+            # And one whose process died (the server, not the run, reports it as Crashed).
+            died = client.create_flow_run(weekly_report, name="weekly-2025-12-12")
+            client.set_flow_run_state(died.id, Crashed(message="process exited with code -9"), force=True)
         # And one that fails: no webhook env here, so only the server's automation can post it.
         missing = tmp_path / "missing.csv"
         state = weekly_report(
             source="csv", csv_path=str(missing), week_ending=WEEK, data_dir=str(tmp_path / "d"), return_state=True
         )
         assert state.is_failed()
-        posts = [p["json"]["text"] for p in hook.wait_for(3, 60)]
+        posts = [p["json"]["text"] for p in hook.wait_for(4, 60)]
         with get_client(sync_client=True) as client:  # leave the shared test server as it was
             client.set_flow_run_state(hung.id, Cancelled(), force=True)
             for automation in (failed, overdue):
                 client.delete_automation(automation.id)
 
     by_run = {t.split()[1]: t for t in posts}
-    assert set(by_run) == {"weekly-2025-11-21", "weekly-2025-11-28", "weekly-2025-12-05"}, posts
+    assert set(by_run) == {"weekly-2025-11-21", "weekly-2025-11-28", "weekly-2025-12-05", "weekly-2025-12-12"}, posts
     assert by_run["weekly-2025-11-21"].startswith("smallcap: weekly-2025-11-21 Failed (scheduled ")
     assert by_run["weekly-2025-11-21"].endswith(f"SourceError: CSV file not found: {missing}")
     assert by_run["weekly-2025-12-05"].endswith("did not start on time")
+    assert by_run["weekly-2025-12-12"].startswith("smallcap: weekly-2025-12-12 Crashed (scheduled ")
+    assert by_run["weekly-2025-12-12"].endswith("): process exited with code -9")
     assert "weekly-2025-11-28 has not finished within 10 s of starting" in by_run["weekly-2025-11-28"]
 
 

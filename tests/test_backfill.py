@@ -188,3 +188,21 @@ def test_smallcap_backfill_killed_and_resumed_gives_the_uninterrupted_marts(tmp_
     assert len(got) == len(expected) == 206 * 2 + 57
     pd.testing.assert_series_equal(got["close"], expected["close"], check_names=False)
     pd.testing.assert_series_equal(got["return_1w"], expected["return_1w"], check_names=False, rtol=1e-12)
+
+
+def test_backfill_command_refuses_bad_dates_in_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from smallcap.cli import app
+
+    for args, error in (
+        (["--start", "01/01/2022"], "error: --start must be an ISO date YYYY-MM-DD, got '01/01/2022'"),
+        (
+            ["--start", "2025-12-15", "--end", "2025-12-16"],
+            "error: no complete NYSE week from 2025-12-15 to 2025-12-16",
+        ),
+    ):
+        out = CliRunner().invoke(app, ["backfill", *args, "--data-dir", str(tmp_path / "d")])
+        assert out.exit_code == 1
+        assert out.output.strip().splitlines()[-1] == error
+    assert not (tmp_path / "d").exists()
