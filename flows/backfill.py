@@ -10,17 +10,18 @@ from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
 from flows.alerts import notify_webhook
-from flows.weekly_report import NEW_YORK, settings_for
+from flows.weekly_report import NEW_YORK, _gave_up, settings_for
 from smallcap import backfill as plan_
-from smallcap.errors import SmallcapError
+from smallcap.errors import SmallcapError, TransientSourceError
 from smallcap.indices import INDEX_CODES
 from smallcap.lake import batch_id as content_id
 from smallcap.settings import Settings
-from smallcap.sources import get_source
+from smallcap.sources import carried_by, get_source
 from tasks.backfill import done_chunks, record_chunk, validate_chunk
 from tasks.extract import extract_closes
 from tasks.land import land_batch
 from tasks.load import build_warehouse
+from tasks.reconcile import quarantine_disagreement, reconcile_batches
 from tasks.record import record_run, record_validation
 from tasks.ui import tag_run
 from tasks.validate import quarantine_batch
@@ -41,7 +42,7 @@ def _as_date(value: object) -> date | None:
 def _run_name() -> str:
     p = flow_run.parameters
     try:
-        settings = settings_for(p.get("source"), p.get("csv_path"), p.get("data_dir"))
+        settings = settings_for(p.get("source"), p.get("csv_path"), p.get("data_dir"), p.get("check_source"))
         chunks = plan_for(
             settings, _as_date(p["start"]), _as_date(p.get("end")), p.get("chunk_weeks", DEFAULT_CHUNK_WEEKS)
         )
@@ -58,15 +59,18 @@ def backfill(
     csv_path: str | None = None,
     data_dir: str | None = None,
     chunk_weeks: int = DEFAULT_CHUNK_WEEKS,
+    check_source: str | None = None,
 ) -> dict[str, str] | State:
     """Land every NYSE week from `start` to `end` (default: the source's latest), then build the warehouse.
 
     A chunk the gate rejects ends the run as Failed with the reason (the batch in quarantine, the
-    chunks before it kept); running the same backfill again resumes at that chunk.
+    chunks before it kept); running the same backfill again resumes at that chunk. Each chunk takes
+    the weekly run's path: extraction with its retries, the gate, the cross-check with
+    `check_source` when given, the lake.
     """
     log = get_run_logger()
     started = datetime.now(UTC)
-    settings = settings_for(source, csv_path, data_dir)
+    settings = settings_for(source, csv_path, data_dir, check_source)
     chunks = plan_for(settings, start, end, chunk_weeks)
     ref = plan_.source_ref(settings.source, settings.csv_path)
     run_name = f"backfill-{chunks[0].start:%Y-%m-%d}-to-{chunks[-1].end:%Y-%m-%d}"
@@ -82,6 +86,8 @@ def backfill(
         sum(c.key(ref) in done for c in chunks),
     )
     today = datetime.now(NEW_YORK).date()
+    delays = settings.extract_retry_delays()
+    extract = extract_closes.with_options(retries=settings.extract_retries, retry_delay_seconds=delays or 0)
     seen: set[str] = set()
     landed_rows = 0
     for chunk in chunks:
@@ -89,9 +95,12 @@ def backfill(
         if (record := done.get(chunk.key(ref))) is not None:
             seen |= {c for c in record["indices"].split(",") if c}
             continue
-        batch = extract_closes.with_options(task_run_name=f"extract closes {chunk.label}")(
-            settings.source, settings.csv_path, chunk.start, chunk.end
-        )
+        try:
+            batch = extract.with_options(task_run_name=f"extract closes {chunk.label}")(
+                settings.source, settings.csv_path, chunk.start, chunk.end
+            )
+        except TransientSourceError as exc:
+            return Failed(message=f"{where}: {_gave_up(exc, settings)}")
         present = [c for c in INDEX_CODES if "index_code" in batch and (batch["index_code"] == c).any()]
         bid = content_id(batch)
         if batch.empty and not seen:
@@ -115,18 +124,20 @@ def backfill(
             origin = get_source(settings.source, settings.csv_path).origin
             kept = quarantine_batch(batch, report, settings.quarantine_dir, run_name, origin)
             reason = f"{where}: {report.reason()} (batch kept in {kept})"
-            record_run(
-                settings.lake_dir,
-                **run,
-                week_ending=chunk.end,
-                source=settings.source,
-                batch_id=bid,
-                rows=len(batch),
-                gate_status="failed",
-                started_at=started,
-                outputs=reason,
-            )
-            return Failed(message=reason)
+            return _failed(settings, run, chunk, bid, len(batch), started, reason)
+        if settings.check_source is not None:
+            codes = tuple(c for c in INDEX_CODES if c in carried_by(settings.check_source))
+            try:
+                check = extract.with_options(task_run_name=f"extract {settings.check_source} closes {chunk.label}")(
+                    settings.check_source, None, chunk.start, chunk.end, codes
+                )
+            except TransientSourceError as exc:
+                return Failed(message=f"{where}: cross-check {_gave_up(exc, settings)}")
+            result = reconcile_batches(batch, check, settings.reconcile_tolerance)
+            if not result.success:
+                kept = quarantine_disagreement(batch, check, result, settings.quarantine_dir, run_name)
+                reason = f"{where}: {result.reason()} (batch kept in {kept})"
+                return _failed(settings, run, chunk, bid, len(batch), started, reason)
         land_batch.with_options(task_run_name=f"land closes {chunk.label}")(batch, settings.lake_dir)
         record_chunk(
             settings.lake_dir,
@@ -164,3 +175,20 @@ def backfill(
         "landed_rows": str(landed_rows),
         **outputs,
     }
+
+
+def _failed(
+    settings: Settings, run: dict[str, str], chunk: plan_.Chunk, bid: str, rows: int, started: datetime, reason: str
+) -> State:
+    record_run(
+        settings.lake_dir,
+        **run,
+        week_ending=chunk.end,
+        source=settings.source,
+        batch_id=bid,
+        rows=rows,
+        gate_status="failed",
+        started_at=started,
+        outputs=reason,
+    )
+    return Failed(message=reason)

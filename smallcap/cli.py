@@ -159,7 +159,12 @@ def _iso_date(option: str, value: str | None) -> date | None:
 def backfill(
     start: Annotated[str, typer.Option(help="First day to fill, ISO date (e.g. 2022-01-01).")],
     end: Annotated[Optional[str], typer.Option(help="Last day, ISO date [default: the source's latest].")] = None,  # noqa: UP045
-    source: Annotated[Optional[str], typer.Option(help="sample (bundled data) or csv.")] = None,  # noqa: UP045
+    source: Annotated[
+        Optional[str], typer.Option(help="yahoo, fred, sample (bundled data) or csv [default sample].")  # noqa: UP045
+    ] = None,
+    check_source: Annotated[
+        Optional[str], typer.Option(help="Cross-check the closes against fred (or yahoo) before landing.")  # noqa: UP045
+    ] = None,
     csv: Annotated[Optional[Path], typer.Option(help="Long CSV date,index_code,close for --source csv.")] = None,  # noqa: UP045
     data_dir: Annotated[Path | None, typer.Option(help="Data folder [env SMALLCAP_DATA_DIR, default ./data].")] = None,  # noqa: UP045
     chunk_weeks: Annotated[int, typer.Option(help="NYSE weeks per chunk (one gate run and one checkpoint each).")] = 13,
@@ -188,6 +193,7 @@ def backfill(
         "source": source,
         "csv_path": None if csv is None else str(csv),
         "data_dir": None if data_dir is None else str(data_dir),
+        "check_source": check_source,
     }
     try:
         settings = settings_for(**args)

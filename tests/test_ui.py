@@ -23,8 +23,9 @@ STEPS = {
     "record pipeline run",
     "build and publish warehouse",
     "read week figures from marts",
+    "compute fund performance table",
     "draw ratio chart",
-    "write draft comment",
+    "write draft comments (ja, en)",
     "publish artifacts to Prefect UI",
     "publish links to chart and Data Docs",
 }
@@ -50,7 +51,7 @@ def test_a_run_is_named_tagged_and_leaves_its_artifacts(tmp_path: Path, year_csv
     assert {"smallcap", "weekly", "week:2025-11-21", "source:csv"} <= set(run.tags)
 
     by_key = {a.key: a for a in artifacts}
-    assert {"weekly-comment-ja", "weekly-figures", "weekly-links"} <= set(by_key)
+    assert {"weekly-comment-ja", "weekly-comment-en", "weekly-figures", "weekly-links"} <= set(by_key)
 
     # The figures table says what an independent calculation says.
     weekly = independent.weekly_close(read_closes(YEAR)).set_index(["index_code", "week_ending"])
