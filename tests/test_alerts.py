@@ -4,6 +4,7 @@ crashed, late-to-start and overdue runs."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -94,7 +95,9 @@ def test_an_unreachable_webhook_does_not_change_the_failure(tmp_path: Path, monk
 
 
 @pytest.mark.usefixtures("prefect_server")
-def test_alerts_setup_creates_automations_that_post_failed_late_and_overdue_runs(tmp_path: Path) -> None:
+def test_alerts_setup_creates_automations_that_post_failed_late_and_overdue_runs(
+    tmp_path: Path, prefect_log_level: None
+) -> None:
     from prefect import get_client
     from prefect.blocks.notifications import CustomWebhookNotificationBlock
     from prefect.states import Cancelled, Crashed, Late, Running
@@ -168,3 +171,12 @@ def test_post_sends_slack_json_in_utf8() -> None:
         (post,) = hook.wait_for(1, 5)
     assert post["json"] == {"text": "smallcap: 週次レポート failed"}
     assert post["content_type"] == "application/json; charset=utf-8"
+
+
+@pytest.fixture
+def prefect_log_level():  # noqa: ANN201
+    """The CLI quiets Prefect's logger as it finishes; invoked in-process, put it back for later tests."""
+    logger = logging.getLogger("prefect")
+    level = logger.level
+    yield
+    logger.setLevel(level)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -190,7 +191,7 @@ def test_smallcap_backfill_killed_and_resumed_gives_the_uninterrupted_marts(tmp_
     pd.testing.assert_series_equal(got["return_1w"], expected["return_1w"], check_names=False, rtol=1e-12)
 
 
-def test_backfill_command_refuses_bad_dates_in_one_line(tmp_path: Path) -> None:
+def test_backfill_command_refuses_bad_dates_in_one_line(tmp_path: Path, prefect_log_level: None) -> None:
     from typer.testing import CliRunner
 
     from smallcap.cli import app
@@ -206,3 +207,12 @@ def test_backfill_command_refuses_bad_dates_in_one_line(tmp_path: Path) -> None:
         assert out.exit_code == 1
         assert out.output.strip().splitlines()[-1] == error
     assert not (tmp_path / "d").exists()
+
+
+@pytest.fixture
+def prefect_log_level():  # noqa: ANN201
+    """The CLI quiets Prefect's logger as it finishes; invoked in-process, put it back for later tests."""
+    logger = logging.getLogger("prefect")
+    level = logger.level
+    yield
+    logger.setLevel(level)
