@@ -209,6 +209,48 @@ def test_backfill_command_refuses_bad_dates_in_one_line(tmp_path: Path, prefect_
     assert not (tmp_path / "d").exists()
 
 
+@pytest.mark.usefixtures("prefect_server")
+def test_yahoo_backfill_is_cross_checked_with_fred_chunk_by_chunk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live sources, replayed at the network boundary: a FRED disagreement in one chunk stops the backfill
+    there; with FRED's answer right again the same backfill resumes and ends with the weekly run's marts."""
+    from tests.replay import FredReplay, YahooReplay
+
+    monkeypatch.setenv("SMALLCAP_EXTRACT_RETRY_DELAY_SECONDS", "0")
+    monkeypatch.delenv("SMALLCAP_FRED_API_KEY", raising=False)
+    monkeypatch.delenv("SMALLCAP_FRED_API_KEY_BLOCK", raising=False)
+    yahoo = YahooReplay().install(monkeypatch)
+
+    # FRED's SPX close for 2025-12-10 was 6886.68; this answer says 6900.00 (+0.19 %), in the last chunk.
+    def wrong(series: str, text: str) -> str:
+        return text.replace("2025-12-10,6886.68", "2025-12-10,6900.00") if series == "SP500" else text
+
+    FredReplay(edit=wrong).install(monkeypatch)
+    args = {
+        "start": date(2024, 11, 14),
+        "end": date(2025, 12, 12),
+        "source": "yahoo",
+        "check_source": "fred",
+        "data_dir": str(tmp_path / "b"),
+        "chunk_weeks": 26,
+    }
+    state = backfill(**args, return_state=True)
+    assert state.is_failed()
+    assert state.message.startswith("chunk 3/3 (2025-11-08 to 2025-12-12): reconciliation failed: yahoo and")
+    assert "SPX 2025-12-10 yahoo 6886.68 vs fred 6900.00 (-0.193 %)" in state.message
+    assert yahoo.attempts == 3  # one download per chunk
+
+    fred = FredReplay().install(monkeypatch)
+    out = backfill(**args)
+    assert yahoo.attempts == 4  # chunks 1 and 2 were not fetched again
+    assert {u.params.get("cosd") for u in fred.urls} == {"2025-11-08"}  # only chunk 3 cross-checked again
+    weekly = weekly_report(
+        source="yahoo", check_source="fred", week_ending=date(2025, 12, 12), data_dir=str(tmp_path / "w")
+    )
+    assert _marts(out["warehouse"]) == _marts(weekly["warehouse"])
+
+
 @pytest.fixture
 def prefect_log_level():  # noqa: ANN201
     """The CLI quiets Prefect's logger as it finishes; invoked in-process, put it back for later tests."""
