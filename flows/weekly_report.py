@@ -10,6 +10,7 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
+from flows.alerts import notify_webhook
 from smallcap.calendar import week_ending_on_or_before
 from smallcap.errors import NotYetPublished, SmallcapError, SourceError, TransientSourceError, UnreadableInput
 from smallcap.freshness import wait_for_session
@@ -24,6 +25,7 @@ from tasks.load import build_warehouse
 from tasks.reconcile import quarantine_disagreement, reconcile_batches
 from tasks.record import record_revisions, record_run, record_validation
 from tasks.report import draw_chart, fund_returns, publish_artifacts, week_figures, write_drafts
+from tasks.ui import publish_links, tag_run
 from tasks.validate import publish_gate_summary, published_closes, quarantine_batch, validate_batch
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -67,7 +69,7 @@ def _run_name() -> str:
         return "weekly-unresolved"  # the run itself then fails with the reason
 
 
-@flow(name="weekly-report", flow_run_name=_run_name)
+@flow(name="weekly-report", flow_run_name=_run_name, on_failure=[notify_webhook], on_crashed=[notify_webhook])
 def weekly_report(
     week_ending: date | None = None,
     source: str | None = None,
@@ -98,6 +100,7 @@ def weekly_report(
     today = datetime.now(NEW_YORK).date()
     run = {"flow_run_id": str(flow_run.id), "run_name": f"weekly-{week:%Y-%m-%d}"}
     log.info("reporting the week ending %s from source %r into %s", week, settings.source, settings.data_dir)
+    tag_run("smallcap", "weekly", f"week:{week:%Y-%m-%d}", f"source:{settings.source}")
 
     # The fund table's input is checked first: a bad NAV file fails the run before anything is written.
     try:
@@ -187,6 +190,7 @@ def weekly_report(
     chart = draw_chart(warehouse, week, out_dir, settings.chart_start)
     drafts = write_drafts(figures, settings.reports_dir, settings.same_move_band, chart, funds)
     publish_artifacts(figures, drafts, out_dir / chart.png)
+    publish_links(week, out_dir / chart.png, settings.docs_dir / "index.html")
     log.info("drafts %s, chart %s", ", ".join(str(d.written) for d in drafts.values()), out_dir / chart.png)
     ja, en = drafts["ja"], drafts["en"]
     return {

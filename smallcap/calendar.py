@@ -82,3 +82,15 @@ def session_flags(days: list[date]) -> list[bool]:
     lo, hi = max(min(days), first), min(max(days), last)
     known = set(sessions_between(lo, hi)) if lo <= hi else set()
     return [d in known if first <= d <= last else d.weekday() < 5 for d in days]
+
+
+def week_endings(start: date, end: date) -> list[date]:
+    """The last session of every NYSE week from the one containing `start` up to `end`.
+
+    `end` should itself end a week (see week_ending_on_or_before); a week cut short by `end` would
+    otherwise show its last session before `end` as if the week had ended there.
+    """
+    last_of_week: dict[date, date] = {}
+    for session in sessions_between(start, end):
+        last_of_week[session - timedelta(days=session.weekday())] = session
+    return sorted(last_of_week.values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -205,6 +205,161 @@ def quarantine_show(
         if suite in failed_suites:
             typer.echo(f"docs      {page}")
     typer.echo(f"files     {', '.join(k.files)}")
+
+
+def _iso_date(option: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        _fail(f"{option} must be an ISO date YYYY-MM-DD, got {value!r}")
+
+
+@app.command()
+def backfill(
+    start: Annotated[str, typer.Option(help="First day to fill, ISO date (e.g. 2022-01-01).")],
+    end: Annotated[Optional[str], typer.Option(help="Last day, ISO date [default: the source's latest].")] = None,  # noqa: UP045
+    source: Annotated[
+        Optional[str], typer.Option(help="yahoo, fred, sample (bundled data) or csv [default sample].")  # noqa: UP045
+    ] = None,
+    check_source: Annotated[
+        Optional[str], typer.Option(help="Cross-check the closes against fred (or yahoo) before landing.")  # noqa: UP045
+    ] = None,
+    csv: Annotated[Optional[Path], typer.Option(help="Long CSV date,index_code,close for --source csv.")] = None,  # noqa: UP045
+    data_dir: Annotated[Path | None, typer.Option(help="Data folder [env SMALLCAP_DATA_DIR, default ./data].")] = None,  # noqa: UP045
+    chunk_weeks: Annotated[int, typer.Option(help="NYSE weeks per chunk (one gate run and one checkpoint each).")] = 13,
+) -> None:
+    """Fill history from --start: chunk by chunk through the gate into the lake, then build the warehouse.
+
+    Interrupted, the same command resumes after the last chunk it landed.
+    """
+    first, last = _iso_date("--start", start), _iso_date("--end", end)
+    if csv is not None and source is None:
+        source = "csv"
+
+    import threading
+
+    from prefect.exceptions import FailedRun
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from flows.backfill import backfill as backfill_flow
+    from flows.backfill import plan_for
+    from flows.weekly_report import settings_for
+    from smallcap.backfill import source_ref
+    from smallcap.errors import SmallcapError
+    from tasks.backfill import done_chunks
+
+    args = {
+        "source": source,
+        "csv_path": None if csv is None else str(csv),
+        "data_dir": None if data_dir is None else str(data_dir),
+        "check_source": check_source,
+    }
+    try:
+        settings = settings_for(**args)
+        chunks = plan_for(settings, first, last, chunk_weeks)
+    except SmallcapError as exc:
+        _fail(str(exc))
+    ref = source_ref(settings.source, settings.csv_path)
+    by_key = {c.key(ref): c for c in chunks}
+
+    def done() -> list:
+        return sorted((by_key[k] for k in done_chunks(settings.lake_dir, ref) if k in by_key), key=lambda c: c.number)
+
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"), TimeElapsedColumn()
+    )
+    bar = progress.add_task(f"backfill {chunks[0].start} to {chunks[-1].end}", total=len(chunks))
+    stop = threading.Event()
+
+    def follow() -> None:
+        # Progress is read from the checkpoint itself: what is counted done is what a resume would skip.
+        while True:
+            landed = done()
+            label = f"landed {landed[-1].label}" if landed else f"backfill {chunks[0].start} to {chunks[-1].end}"
+            progress.update(bar, completed=len(landed), description=label)
+            if stop.wait(0.25):
+                return
+
+    watcher = threading.Thread(target=follow, daemon=True)
+    failure = None
+    with progress:
+        watcher.start()
+        try:
+            outputs = backfill_flow(start=first, end=last, chunk_weeks=chunk_weeks, **args)
+        except (SmallcapError, FailedRun) as exc:
+            failure = str(exc)
+        except Exception as exc:  # noqa: BLE001  (anything else still ends in one line, not a traceback)
+            failure = f"{type(exc).__name__}: {exc}"
+        finally:
+            stop.set()
+            watcher.join()
+    if failure is not None:
+        _fail(failure)
+    _quiet_shutdown()
+    typer.echo(f"weeks        {outputs['start']} to {outputs['end']} ({outputs['chunks']} chunks)")
+    typer.echo(f"landed rows  {outputs['landed_rows']}")
+    typer.echo(f"warehouse    {outputs['warehouse']}")
+    typer.echo(f"lake         {outputs['lake']}")
+
+
+def _require_server(command: str) -> None:
+    # Schedules and automations live on a Prefect server; a temporary one would vanish with this process.
+    from prefect.settings import get_current_settings
+
+    if not get_current_settings().api.url:
+        _fail(
+            f"smallcap {command} needs a running Prefect server: start one with `prefect server start` and set "
+            "PREFECT_API_URL=http://127.0.0.1:4200/api"
+        )
+
+
+@app.command()
+def serve(
+    data_dir: Annotated[Path | None, typer.Option(help="Data folder for the served runs.")] = None,  # noqa: UP045
+) -> None:
+    """Serve the Friday deployment from this process, without a work pool (Ctrl-C stops it)."""
+    _require_server("serve")
+    from prefect import serve as prefect_serve
+
+    from flows.deployment import served_deployment
+    from smallcap.errors import SmallcapError
+
+    try:
+        deployment = served_deployment({} if data_dir is None else {"data_dir": str(data_dir.resolve())})
+    except SmallcapError as exc:
+        _fail(str(exc))
+    prefect_serve(deployment)
+
+
+alerts_app = typer.Typer(no_args_is_help=True, help="Alerts to a Slack-compatible webhook when a run fails or is late.")
+app.add_typer(alerts_app, name="alerts")
+
+
+@alerts_app.command("setup")
+def alerts_setup(
+    url: Annotated[Optional[str], typer.Option(help="Webhook URL [env SMALLCAP_ALERT_WEBHOOK_URL].")] = None,  # noqa: UP045
+    deadline: Annotated[str, typer.Option(help="Alert when a run is still going this long after it started.")] = "2h",
+) -> None:
+    """Create the Prefect automations (failed, crashed, late, overdue runs → webhook) on the Prefect server."""
+    _require_server("alerts setup")
+    from flows.alerts import setup_alerts
+    from smallcap.alerts import parse_duration
+    from smallcap.errors import SmallcapError
+    from smallcap.settings import Settings
+
+    url = url or Settings().alert_webhook_url
+    if not url:
+        _fail("no webhook URL: pass --url or set SMALLCAP_ALERT_WEBHOOK_URL")
+    try:
+        created = setup_alerts(url, parse_duration(deadline))
+    except SmallcapError as exc:
+        _fail(str(exc))
+    _quiet_shutdown()
+    typer.echo(f"block        {created['block']} → {url}")
+    for name in created["automations"]:
+        typer.echo(f"automation   {name}")
 
 
 if __name__ == "__main__":

@@ -59,6 +59,22 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("found_at", _TS),
         ]
     ),
+    # A backfill's checkpoint: one record per chunk landed; a resumed backfill skips these.
+    "backfill_chunks": pa.schema(
+        [
+            ("chunk_key", pa.string()),  # hash of source_ref, chunk_start, chunk_end
+            ("source", pa.string()),
+            ("source_ref", pa.string()),  # the source, and the file for a CSV
+            ("chunk_start", pa.date32()),
+            ("chunk_end", pa.date32()),  # last session of the chunk's last week
+            ("weeks", pa.int64()),
+            ("rows", pa.int64()),
+            ("indices", pa.string()),  # comma-separated index codes the chunk held
+            ("batch_id", pa.string()),
+            ("flow_run_id", pa.string()),
+            ("completed_at", _TS),
+        ]
+    ),
 }
 
 

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # FRED works without a key; with one it uses the FRED API. A Prefect Secret block name also works.
     fred_api_key: SecretStr | None = None
     fred_api_key_block: str | None = None
+    # Slack-compatible webhook a failed run posts {"text": ...} to; unset, runs post nothing.
+    alert_webhook_url: str | None = None
 
     # Quality gate: a daily move beyond move_warning is reported (a large but plausible market move);
     # beyond move_error it is rejected (no daily close of these indices ever moved that far: the
@@ -67,6 +69,7 @@ class Settings(BaseSettings):
 
     @property
     def docs_dir(self) -> Path:
+        """Great Expectations Data Docs of the quality gate (a static site, index.html)."""
         return self.data_dir / "docs"
 
     @property

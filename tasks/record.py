@@ -49,7 +49,7 @@ def record_run(
     run_name: str,
     week_ending: date,
     source: str,
-    batch_id: str,
+    batch_id: str | None,
     rows: int,
     gate_status: str,
     started_at: datetime,

@@ -1,0 +1,72 @@
+"""What a person sees of a weekly run in the Prefect UI, read back through the Prefect client."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from flows.weekly_report import weekly_report
+from tests import independent
+from tests.conftest import YEAR, read_closes
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+# Every step of a successful weekly run, as its task is named.
+STEPS = {
+    "extract closes",
+    "validate batch (Great Expectations)",
+    "record validation results",
+    "land batch in Parquet lake",
+    "record pipeline run",
+    "build and publish warehouse",
+    "read week figures from marts",
+    "compute fund performance table",
+    "draw ratio chart",
+    "write draft comments (ja, en)",
+    "publish artifacts to Prefect UI",
+    "publish links to chart and Data Docs",
+}
+
+
+def test_a_run_is_named_tagged_and_leaves_its_artifacts(tmp_path: Path, year_csv: Path) -> None:
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter, FlowRunFilterId
+
+    data = tmp_path / "d"
+    state = weekly_report(
+        source="csv", csv_path=str(year_csv), week_ending=date(2025, 11, 21), data_dir=str(data), return_state=True
+    )
+    run_id = state.state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(run_id)
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+        )
+        task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
+
+    assert run.name == "weekly-2025-11-21"
+    assert {"smallcap", "weekly", "week:2025-11-21", "source:csv"} <= set(run.tags)
+
+    by_key = {a.key: a for a in artifacts}
+    assert {"weekly-comment-ja", "weekly-comment-en", "weekly-figures", "weekly-links"} <= set(by_key)
+
+    # The figures table says what an independent calculation says.
+    weekly = independent.weekly_close(read_closes(YEAR)).set_index(["index_code", "week_ending"])
+    r2000g = weekly.loc[("R2000G", date(2025, 11, 21))]
+    table = {row["figure"]: row["value"] for row in json.loads(by_key["weekly-figures"].data)}
+    assert table["R2000G close"] == f"{r2000g['close']:.2f}"
+    assert table["SPX 1-week"] == f"{weekly.loc[('SPX', date(2025, 11, 21)), 'return_1w'] * 100:+.2f}%"
+    assert f"{r2000g['close']:.2f}で終わりました" in by_key["weekly-comment-ja"].data
+
+    links = by_key["weekly-links"].data
+    chart = data / "reports" / "2025-11-21" / "ratio.png"
+    assert chart.is_file()
+    assert f"]({chart.resolve().as_uri()})" in links
+    # The Data Docs site is linked where the gate writes it, and marked while it does not exist.
+    assert f"]({(data / 'docs' / 'index.html').resolve().as_uri()}) (not built yet)" in links
+
+    names = {t.name.rsplit("-", 1)[0] for t in task_runs}
+    assert names == STEPS
