@@ -17,8 +17,11 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 # Every step of a successful weekly run, as its task is named.
 STEPS = {
     "extract closes",
+    "read published closes (warehouse, read-only)",
     "validate batch (Great Expectations)",
     "record validation results",
+    "record revised closes",
+    "publish gate summary to Prefect UI",
     "land batch in Parquet lake",
     "record pipeline run",
     "build and publish warehouse",
@@ -65,8 +68,10 @@ def test_a_run_is_named_tagged_and_leaves_its_artifacts(tmp_path: Path, year_csv
     chart = data / "reports" / "2025-11-21" / "ratio.png"
     assert chart.is_file()
     assert f"]({chart.resolve().as_uri()})" in links
-    # The Data Docs site is linked where the gate writes it, and marked while it does not exist.
-    assert f"]({(data / 'docs' / 'index.html').resolve().as_uri()}) (not built yet)" in links
+    # The Data Docs site the gate built for this run is linked.
+    docs = (data / "docs" / "index.html").resolve()
+    assert docs.is_file()
+    assert f"]({docs.as_uri()}) — `{docs}`" in links
 
     names = {t.name.rsplit("-", 1)[0] for t in task_runs}
     assert names == STEPS
