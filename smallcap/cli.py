@@ -17,6 +17,15 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Weekly US sm
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
+# Options several commands share.
+DataDirOption = Annotated[Path | None, typer.Option(help="Data folder (env SMALLCAP_DATA_DIR, default ./data).")]
+SourceOption = Annotated[str | None, typer.Option(help="yahoo, fred, sample (bundled data) or csv (default sample).")]
+CheckSourceOption = Annotated[
+    str | None, typer.Option(help="Cross-check the closes against fred (or yahoo) before landing.")
+]
+CsvOption = Annotated[Path | None, typer.Option(help="Long CSV date,index_code,close for --source csv.")]
+
+
 def _quiet_shutdown() -> None:
     # Prefect's temporary server logs its shutdown at exit; keep the result (or error) the last line.
     logging.getLogger("prefect").setLevel(logging.WARNING)
@@ -26,6 +35,15 @@ def _fail(message: str) -> None:
     _quiet_shutdown()
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=1)
+
+
+def _iso_date(option: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        _fail(f"{option} must be an ISO date YYYY-MM-DD, got {value!r}")
 
 
 @app.callback()
@@ -38,25 +56,16 @@ def run(
     week_ending: Annotated[
         str | None, typer.Option(help="Report the NYSE week ending on or before this ISO date.")
     ] = None,  # noqa: UP045
-    source: Annotated[
-        Optional[str], typer.Option(help="yahoo, fred, sample (bundled data) or csv [default sample].")  # noqa: UP045
-    ] = None,
-    check_source: Annotated[
-        Optional[str], typer.Option(help="Cross-check the closes against fred (or yahoo) before landing.")  # noqa: UP045
-    ] = None,
-    csv: Annotated[Optional[Path], typer.Option(help="Long CSV date,index_code,close for --source csv.")] = None,  # noqa: UP045
-    data_dir: Annotated[Path | None, typer.Option(help="Data folder [env SMALLCAP_DATA_DIR, default ./data].")] = None,  # noqa: UP045
+    source: SourceOption = None,
+    check_source: CheckSourceOption = None,
+    csv: CsvOption = None,
+    data_dir: DataDirOption = None,
     allow_revisions: Annotated[
         bool, typer.Option(help="Accept changed closes for dates already in the warehouse (recorded).")
     ] = False,
 ) -> None:
     """Run one weekly report: extract, validate, land, build the warehouse, draft."""
-    week = None
-    if week_ending is not None:
-        try:
-            week = datetime.strptime(week_ending, "%Y-%m-%d").date()
-        except ValueError:
-            _fail(f"--week-ending must be an ISO date YYYY-MM-DD, got {week_ending!r}")
+    week = _iso_date("--week-ending", week_ending)
     if csv is not None and source is None:
         source = "csv"
 
@@ -100,7 +109,7 @@ def _warehouse(data_dir: Path | None) -> Path:
 @app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run, e.g. 'from marts.weekly_close limit 5'.")],
-    data_dir: Annotated[Optional[Path], typer.Option(help="Data folder [env SMALLCAP_DATA_DIR].")] = None,  # noqa: UP045
+    data_dir: DataDirOption = None,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
 ) -> None:
     """Query the warehouse read-only (a run may publish while you read)."""
@@ -115,7 +124,7 @@ def sql(
 
 @app.command()
 def shell(
-    data_dir: Annotated[Optional[Path], typer.Option(help="Data folder [env SMALLCAP_DATA_DIR].")] = None,  # noqa: UP045
+    data_dir: DataDirOption = None,
 ) -> None:
     """Interactive SQL on the warehouse, read-only. End statements with ';', quit with Ctrl-D."""
     from smallcap import analyst
@@ -152,8 +161,6 @@ def shell(
 
 quarantine_app = typer.Typer(no_args_is_help=True, help="Batches the quality gate rejected, kept with the reason.")
 app.add_typer(quarantine_app, name="quarantine")
-
-DataDirOption = Annotated[Optional[Path], typer.Option(help="Data folder [env SMALLCAP_DATA_DIR, default ./data].")]  # noqa: UP045
 
 
 def _quarantine_dir(data_dir: Path | None) -> Path:
@@ -207,27 +214,14 @@ def quarantine_show(
     typer.echo(f"files     {', '.join(k.files)}")
 
 
-def _iso_date(option: str, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        _fail(f"{option} must be an ISO date YYYY-MM-DD, got {value!r}")
-
-
 @app.command()
 def backfill(
     start: Annotated[str, typer.Option(help="First day to fill, ISO date (e.g. 2022-01-01).")],
-    end: Annotated[Optional[str], typer.Option(help="Last day, ISO date [default: the source's latest].")] = None,  # noqa: UP045
-    source: Annotated[
-        Optional[str], typer.Option(help="yahoo, fred, sample (bundled data) or csv [default sample].")  # noqa: UP045
-    ] = None,
-    check_source: Annotated[
-        Optional[str], typer.Option(help="Cross-check the closes against fred (or yahoo) before landing.")  # noqa: UP045
-    ] = None,
-    csv: Annotated[Optional[Path], typer.Option(help="Long CSV date,index_code,close for --source csv.")] = None,  # noqa: UP045
-    data_dir: Annotated[Path | None, typer.Option(help="Data folder [env SMALLCAP_DATA_DIR, default ./data].")] = None,  # noqa: UP045
+    end: Annotated[Optional[str], typer.Option(help="Last day, ISO date (default: the source's latest).")] = None,  # noqa: UP045
+    source: SourceOption = None,
+    check_source: CheckSourceOption = None,
+    csv: CsvOption = None,
+    data_dir: DataDirOption = None,
     chunk_weeks: Annotated[int, typer.Option(help="NYSE weeks per chunk (one gate run and one checkpoint each).")] = 13,
 ) -> None:
     """Fill history from --start: chunk by chunk through the gate into the lake, then build the warehouse.
@@ -339,7 +333,7 @@ app.add_typer(alerts_app, name="alerts")
 
 @alerts_app.command("setup")
 def alerts_setup(
-    url: Annotated[Optional[str], typer.Option(help="Webhook URL [env SMALLCAP_ALERT_WEBHOOK_URL].")] = None,  # noqa: UP045
+    url: Annotated[Optional[str], typer.Option(help="Webhook URL (env SMALLCAP_ALERT_WEBHOOK_URL).")] = None,  # noqa: UP045
     deadline: Annotated[str, typer.Option(help="Alert when a run is still going this long after it started.")] = "2h",
 ) -> None:
     """Create the Prefect automations (failed, crashed, late, overdue runs → webhook) on the Prefect server."""
