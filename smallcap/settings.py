@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     def extract_retry_delays(self) -> list[float]:
         """Exponential backoff between extract attempts."""
         return [self.extract_retry_delay_seconds * 2**i for i in range(self.extract_retries)]
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        # Resolved once, against the directory the run starts in: every stage (and GX's stores,
+        # which refuse relative paths) then sees the same absolute folder.
+        return value.expanduser().resolve()
 
     @property
     def lake_dir(self) -> Path:
