@@ -19,7 +19,8 @@ def _nyse():
         warnings.simplefilter("ignore")
         import exchange_calendars as xcals
 
-        return xcals.get_calendar("XNYS", start="2000-01-01")
+        # Back to 1970 so decades of history load; the calendar costs the same to build either way.
+        return xcals.get_calendar("XNYS", start="1970-01-01")
 
 
 def sessions_between(start: date, end: date) -> list[date]:

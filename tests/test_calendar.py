@@ -93,3 +93,14 @@ def test_holiday_weeks(run_days: list[str], week_ending: str) -> None:
 def test_week_endings_lists_each_weeks_last_session() -> None:
     assert week_endings(date(2025, 4, 16), date(2025, 5, 2)) == [date(2025, 4, 17), date(2025, 4, 25), date(2025, 5, 2)]
     assert week_endings(date(2025, 12, 20), date(2026, 1, 2)) == [date(2025, 12, 26), date(2026, 1, 2)]
+
+
+def test_sessions_reach_back_decades() -> None:
+    # Forty years of history must load: the 1980s New Year's Day, and Good Friday 1985 (April 5).
+    assert sessions_between(date(1984, 12, 31), date(1985, 1, 4)) == [
+        date(1984, 12, 31),
+        date(1985, 1, 2),
+        date(1985, 1, 3),
+        date(1985, 1, 4),
+    ]
+    assert date(1985, 4, 5) not in sessions_between(date(1985, 4, 1), date(1985, 4, 5))
