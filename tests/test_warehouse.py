@@ -1,5 +1,7 @@
 """Marts built by the SQL models equal an independent pandas calculation on real closes."""
 
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -166,3 +168,14 @@ def test_lake_files_of_an_older_layout_still_load(tmp_path: Path) -> None:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         [(missing,)] = con.sql("select count(*) from raw.daily_close where source_symbol is null").fetchall()
     assert missing == len(older)
+
+
+def test_a_dead_builds_spill_folder_is_removed(tmp_path: Path) -> None:
+    batch = _batch(read_closes(YEAR), date(2025, 11, 21))
+    _build(tmp_path, batch)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    spill = tmp_path / f".warehouse.duckdb.{int(gone.stdout)}.building.tmp"  # DuckDB's temporary folder
+    spill.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"spilled")
+    _build(tmp_path, batch)
+    assert not spill.exists()

@@ -8,7 +8,9 @@ warehouse exactly as it was.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+import shutil
+import time
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,6 +19,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import yaml
+
+from smallcap.indices import RATIO_PAIR
 
 MODELS_DIR = Path(__file__).parent
 
@@ -33,7 +37,9 @@ MODELS: tuple[str, ...] = (
 SCHEMAS = ("raw", "staging", "marts", "meta")
 
 # Analysts may open the file with DuckDB 1.x tools, which cannot read the 2.0 storage format.
-_CONNECT_CONFIG = {"storage_compatibility_version": "v1.4.0"}
+# The memory limit keeps a big rebuild (10 M rows fit) from taking most of the machine: beyond it
+# DuckDB spills to a temporary folder next to the file instead of growing.
+_CONNECT_CONFIG = {"storage_compatibility_version": "v1.4.0", "memory_limit": "1GB"}
 
 
 class WarehouseTestFailed(Exception):
@@ -82,14 +88,18 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _existing(con: duckdb.DuckDBPyConnection, docs: Iterable[ModelDoc]) -> list[ModelDoc]:
-    tables = set(con.sql("select schema_name, table_name from duckdb_tables()").fetchall())
-    return [d for d in docs if (d.schema, d.name) in tables]
+def _existing(con: duckdb.DuckDBPyConnection, docs: Iterable[ModelDoc]) -> list[tuple[ModelDoc, str]]:
+    """The documented models the build created, each with its kind (table or view)."""
+    kinds = dict.fromkeys(con.sql("select schema_name, table_name from duckdb_tables()").fetchall(), "table")
+    kinds |= dict.fromkeys(
+        con.sql("select schema_name, view_name from duckdb_views() where not internal").fetchall(), "view"
+    )
+    return [(d, kinds[(d.schema, d.name)]) for d in docs if (d.schema, d.name) in kinds]
 
 
-def _apply_docs(con: duckdb.DuckDBPyConnection, docs: Iterable[ModelDoc]) -> None:
-    for doc in docs:
-        con.sql(f"comment on table {doc.schema}.{doc.name} is {_quote(doc.description)}")
+def _apply_docs(con: duckdb.DuckDBPyConnection, docs: Iterable[tuple[ModelDoc, str]]) -> None:
+    for doc, kind in docs:
+        con.sql(f"comment on {kind} {doc.schema}.{doc.name} is {_quote(doc.description)}")
         for column, text in doc.columns.items():
             con.sql(f"comment on column {doc.schema}.{doc.name}.{column} is {_quote(text)}")
 
@@ -130,13 +140,18 @@ def build(
     indices: pd.DataFrame,
     sessions_between: Callable[[date, date], list[date]],
     meta: Mapping[str, pa.Table] | None = None,
+    pairs: Sequence[tuple[str, str]] = (RATIO_PAIR,),
+    timings: MutableMapping[str, float] | None = None,
 ) -> Path:
     """Build every model from the lake into a fresh file and publish it as `target`.
 
     `indices` is the index dimension (index_code, name_en, name_ja); `sessions_between` gives
     the NYSE sessions for the lake's date range (the trading calendar stays outside SQL);
-    `meta` holds the run records loaded as meta.<name>.
+    `meta` holds the run records loaded as meta.<name>; `pairs` are the (numerator, denominator)
+    index codes of marts.relative_strength. `timings`, if given, receives the seconds spent per
+    phase: raw (inputs and the lake), staging, marts, checks (docs and tests), publish.
     """
+    clock = _Clock(timings)
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_builds(target)
     building = target.with_name(f".{target.name}.{os.getpid()}.building")
@@ -144,6 +159,7 @@ def build(
     try:
         con = duckdb.connect(str(building), config=_CONNECT_CONFIG)
         try:
+            con.sql("set enable_progress_bar = false")  # a long build must not draw on the run's output
             for schema in SCHEMAS:
                 con.sql(f"create schema if not exists {schema}")
             con.sql(f"set variable lake_glob = {_quote(_lake_glob(lake_dir))}")
@@ -155,25 +171,48 @@ def build(
             con.sql("create table raw.nyse_session as select session_date::date as session_date from session_frame")
             con.register("index_frame", indices)
             con.sql("create table raw.index as select index_code, name_en, name_ja from index_frame")
+            pair_frame = pd.DataFrame(list(pairs), columns=["numerator", "denominator"], dtype="str")
+            con.register("pair_frame", pair_frame)
+            con.sql(
+                "create table raw.ratio_pair as"
+                " select numerator || '/' || denominator as pair, numerator, denominator from pair_frame"
+            )
             for name, records in (meta or {}).items():
                 con.register("records", records)
                 con.sql(f"create table meta.{name} as select * from records")
                 con.unregister("records")
             for model in MODELS:
                 con.sql((MODELS_DIR / f"{model}.sql").read_text(encoding="utf-8"))
+                clock.lap(model.split("/")[0])
             docs = _existing(con, model_docs())
             _apply_docs(con, docs)
-            _run_tests(con, docs)
+            _run_tests(con, [doc for doc, _ in docs])
+            clock.lap("checks")
             con.sql("checkpoint")
         finally:
             con.close()
         # The publish: one rename, so readers see the old warehouse or the new one, never a mix.
         os.replace(building, target)
         _fsync_dir(target.parent)
+        clock.lap("publish")
     finally:
         building.unlink(missing_ok=True)
         building.with_name(building.name + ".wal").unlink(missing_ok=True)
     return target
+
+
+class _Clock:
+    """Adds the time since the last lap to a named phase (a no-op without a mapping)."""
+
+    def __init__(self, timings: MutableMapping[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[phase] = self.timings.get(phase, 0.0) + now - self.last
+        self.last = now
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -200,4 +239,7 @@ def _remove_abandoned_builds(target: Path) -> None:
     for leftover in target.parent.glob(f".{target.name}.*.building*"):
         pid = leftover.name.removeprefix(f".{target.name}.").split(".")[0]
         if pid.isdigit() and not _pid_alive(int(pid)):
-            leftover.unlink(missing_ok=True)
+            if leftover.is_dir():  # DuckDB's spill folder (<file>.tmp)
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)

@@ -1,21 +1,23 @@
--- Small-cap growth against the S&P 500, weekly. ma_26w is the mean of the 26 weekly ratios ending
--- that week (calendar weeks, this one included); with fewer it is NULL, never a shorter average.
+-- Weekly ratio of each pair in raw.ratio_pair (the product's: small-cap growth against the
+-- S&P 500). ma_26w is the mean of the 26 weekly ratios ending that week (calendar weeks, this one
+-- included); with fewer it is NULL, never a shorter average.
 create or replace table marts.relative_strength as
 with pair as (
     select
-        'R2000G/SPX' as pair,
+        p.pair,
         n.week_ending,
         w.week_no,
         n.close as numerator_close,
         d.close as denominator_close,
         n.close / d.close as ratio
-    from marts.weekly_close as n
+    from raw.ratio_pair as p
+    join marts.weekly_close as n
+        on n.index_code = p.numerator
     join marts.weekly_close as d
-        on d.week_ending = n.week_ending
-        and d.index_code = 'SPX'
+        on d.index_code = p.denominator
+        and d.week_ending = n.week_ending
     join staging.stg_trading_week as w
         on w.week_ending = n.week_ending
-    where n.index_code = 'R2000G'
 ),
 averaged as (
     select

@@ -8,7 +8,7 @@ with week_close as (
         w.week_ending,
         w.week_no,
         d.close
-    from staging.stg_daily_close as d
+    from marts.daily_close as d
     join staging.stg_trading_week as w
         on d.trade_date = w.week_ending
 )
