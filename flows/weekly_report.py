@@ -15,6 +15,7 @@ from smallcap.calendar import week_ending_on_or_before
 from smallcap.errors import NotYetPublished, SmallcapError, SourceError, TransientSourceError, UnreadableInput
 from smallcap.freshness import wait_for_session
 from smallcap.gate import DocsSite, GateConfig, GateReport, input_failure
+from smallcap.gate import preload as preload_gate
 from smallcap.indices import INDEX_CODES
 from smallcap.lake import batch_id as content_id
 from smallcap.settings import Settings
@@ -90,6 +91,7 @@ def weekly_report(
     """
     log = get_run_logger()
     started = datetime.now(UTC)
+    preload_gate()  # GX imports in the background while the batch is extracted
     settings = settings_for(source, csv_path, data_dir, check_source)
     try:
         week = resolve_week(settings, week_ending)

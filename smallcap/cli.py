@@ -69,24 +69,31 @@ def run(
     if csv is not None and source is None:
         source = "csv"
 
+    from smallcap import temporary_server
+
+    server = temporary_server.start()  # boots on another core while the imports below run
+
     from prefect.exceptions import FailedRun
 
     from flows.weekly_report import weekly_report
+    from smallcap import gate
     from smallcap.errors import SmallcapError
 
-    try:
-        outputs = weekly_report(
-            week_ending=week,
-            source=source,
-            csv_path=None if csv is None else str(csv),
-            data_dir=None if data_dir is None else str(data_dir),
-            check_source=check_source,
-            allow_revisions=allow_revisions,
-        )
-    except (SmallcapError, FailedRun) as exc:
-        _fail(str(exc))
-    except Exception as exc:  # noqa: BLE001  (anything else still ends in one line, not a traceback)
-        _fail(f"{type(exc).__name__}: {exc}")
+    gate.preload()  # GX's import overlaps Prefect's start-up instead of following it
+    with temporary_server.prefect_api(server):
+        try:
+            outputs = weekly_report(
+                week_ending=week,
+                source=source,
+                csv_path=None if csv is None else str(csv),
+                data_dir=None if data_dir is None else str(data_dir),
+                check_source=check_source,
+                allow_revisions=allow_revisions,
+            )
+        except (SmallcapError, FailedRun) as exc:
+            _fail(str(exc))
+        except Exception as exc:  # noqa: BLE001  (anything else still ends in one line, not a traceback)
+            _fail(f"{type(exc).__name__}: {exc}")
     _quiet_shutdown()
     typer.echo(f"week ending  {outputs['week_ending']}")
     typer.echo(f"draft        {outputs['draft']}")

@@ -16,7 +16,9 @@ warning (reported and recorded; the batch passes).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -352,6 +354,26 @@ _ID_COLUMNS = {
 }
 
 
+_preloading: threading.Thread | None = None
+
+
+def preload() -> None:
+    """Start importing Great Expectations in a background thread; validate() waits for it.
+
+    The import takes seconds, mostly while the process has nothing else to do: waiting for
+    Prefect's temporary server to start, or for the server's answers. Idempotent.
+    """
+    global _preloading
+    if _preloading is None:
+        _preloading = threading.Thread(target=_import_gx, name="preload great_expectations", daemon=True)
+        _preloading.start()
+
+
+def _import_gx() -> None:
+    with contextlib.suppress(Exception):  # validate() imports it again and reports any error there
+        import great_expectations  # noqa: F401
+
+
 def _context(docs: DocsSite | None) -> Any:
     """An in-memory GX context; with a docs site, validation results are kept on disk so the site's
     index lists every run, not only this one."""
@@ -403,6 +425,8 @@ def validate(
     begins in the source requires only the others).
     """
     config = config or GateConfig()
+    if _preloading is not None:
+        _preloading.join()  # one importer at a time: the main thread waits rather than racing it
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # GX import-time deprecation chatter
         import great_expectations as gx
