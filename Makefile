@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # Prefect's own ephemeral server, without telemetry (no network beyond the data sources).
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: setup run test lint lock clean
+.PHONY: setup run test lint lock clean bench
 
 setup: $(STAMP)
 
@@ -25,6 +25,10 @@ run: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# Measures the weekly run and a 10 M-row warehouse rebuild; writes bench/RESULTS.md (≈ 10 min).
+bench: setup
+	$(BIN)/python -m bench
 
 lint: setup
 	$(BIN)/ruff check .
