@@ -22,6 +22,7 @@ class Sample:
     peak_tree_rss_mb: float  # the largest sum of RSS over the process and its descendants (sampled)
     peak_rss_mb: float  # the largest single process in the tree (exact, from the kernel)
     stdout: str
+    cpu_s: float = 0.0  # user + system CPU of the process and the descendants it waited for
 
 
 class CommandFailed(RuntimeError):
@@ -86,7 +87,7 @@ def run(
     if popen.returncode != 0:
         lines = outputs.get("stderr", b"").decode(errors="replace").strip().splitlines() or ["(no output)"]
         raise CommandFailed(f"{' '.join(cmd)} exited {popen.returncode}: {lines[-1]}")
-    return Sample(wall, peak / 2**20, usage.ru_maxrss / 1024, stdout)
+    return Sample(wall, peak / 2**20, usage.ru_maxrss / 1024, stdout, usage.ru_utime + usage.ru_stime)
 
 
 def _wait4(pid: int, timeout: float) -> tuple[int, int, object]:

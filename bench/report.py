@@ -31,6 +31,7 @@ def render(res: Results, median: Callable[[Sequence[float]], float]) -> str:
     m = res.machine
     wall = {k: [s.wall_s for s in v] for k, v in res.samples.items()}
     tree = {k: [s.peak_tree_rss_mb for s in v] for k, v in res.samples.items()}
+    cpu = {k: [s.cpu_s for s in v] for k, v in res.samples.items()}
     med = {k: median(v) for k, v in wall.items()}
 
     def ratio(a: str, b: str) -> float:  # median of per-round ratios: the rounds are interleaved
@@ -44,6 +45,7 @@ def render(res: Results, median: Callable[[Sequence[float]], float]) -> str:
 
     sql_derived, pd_derived = u(sql, "staging", "marts"), u(pdx, "derive")
     sql_full, pd_full = median([r["seconds"] for r in sql]), median([r["seconds"] for r in pdx])
+    sql_cpu, pd_cpu = median([r["cpu_s"] for r in sql]), median([r["cpu_s"] for r in pdx])
     sql_rss = max(r["maxrss_mb"] for r in sql)
     pd_rss = max(r["maxrss_mb"] for r in pdx)
     uni = res.notes["universe"]
@@ -89,9 +91,15 @@ def render(res: Results, median: Callable[[Sequence[float]], float]) -> str:
         "rss": "DuckDB holds the hash tables of the deduplication and the tests over every row in memory.",
         "ratio_derived": (
             f"pandas computes the same tables in {_s(pd_derived)} without writing them anywhere; DuckDB's "
-            f"{_s(sql_derived)} includes writing them into the warehouse file."
+            f"{_s(sql_derived)} includes writing them into the warehouse file. DuckDB runs on both cores and "
+            f"pandas on one, so other work on the machine slows DuckDB more (load average "
+            f"{m['load_before'][0]:.2f} before the benchmark, {m['load_after'][0]:.2f} after)."
         ),
-        "ratio_full": f"see the rows above: {_s(sql_full)} against {_s(pd_full)}.",
+        "ratio_full": (
+            f"{_s(sql_full)} against {_s(pd_full)} of wall time; in CPU time {_s(sql_cpu)} against {_s(pd_cpu)} "
+            f"({_x(sql_cpu / pd_cpu)}). Loading the lake into the warehouse's own storage costs DuckDB "
+            f"{_s(u(sql, 'raw'))}, where pandas only reads it into memory."
+        ),
         "incremental": (
             f"The rebuild reads every row of the lake: with 40 years loaded the lake holds "
             f"{res.notes['history_rows'][40]:,} history rows instead of {res.notes['history_rows'][1]:,}."
@@ -168,13 +176,14 @@ def render(res: Results, median: Callable[[Sequence[float]], float]) -> str:
         "untimed run of each kind. Peak RSS is the sum over the process and its children (Prefect's temporary "
         "server is a child process), sampled every 50 ms.\n"
     )
-    w("| run | wall, median | min–max | peak RSS of the process tree |\n|---|---|---|---|")
+    w("| run | wall, median | min–max | CPU (user + system), median | peak RSS of the process tree |")
+    w("|---|---|---|---|---|")
     for key, label in (
         ("ephemeral", "orchestrated, Prefect's temporary server (no PREFECT_API_URL)"),
         ("server", "orchestrated, against a running `prefect server start` (PREFECT_API_URL)"),
         ("plain", "plain script: the flow's body with each task's function, no Prefect run (bench/plain.py)"),
     ):
-        w(f"| {label} | {_s(med[key])} | {_spread(wall[key])} | {_mb(median(tree[key]))} |")
+        w(f"| {label} | {_s(med[key])} | {_spread(wall[key])} | {_s(median(cpu[key]))} | {_mb(median(tree[key]))} |")
     w("")
     w("Where the plain script's time goes (median seconds per step, in the process):\n")
     w("| step | seconds |\n|---|---|")
@@ -217,11 +226,16 @@ def render(res: Results, median: Callable[[Sequence[float]], float]) -> str:
         f"| **whole build**, in the process | **{_s(sql_full)}** ({_spread([r['seconds'] for r in sql])}) | "
         f"**{_s(pd_full)}** ({_spread([r['seconds'] for r in pdx])}) |"
     )
+    w(f"| CPU seconds of the whole build (user + system, every thread) | {_s(sql_cpu)} | {_s(pd_cpu)} |")
     w(
         f"| process wall (with Python start and imports) | {_s(median([r['wall_s'] for r in sql]))} | "
         f"{_s(median([r['wall_s'] for r in pdx]))} |"
     )
-    w(f"| peak RSS of the process (largest round) | {_mb(sql_rss)} | {_mb(pd_rss)} |")
+    sql_rss_med, pd_rss_med = (median([r["maxrss_mb"] for r in rows]) for rows in (sql, pdx))
+    w(
+        f"| peak RSS of the process, largest round (median) | {_mb(sql_rss)} ({_mb(sql_rss_med)}) | {_mb(pd_rss)} "
+        f"({_mb(pd_rss_med)}) |"
+    )
     rows = sql[0]["rows"]
     w("\nRows built: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()) + ".\n")
 

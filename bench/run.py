@@ -24,7 +24,7 @@ from typing import Any
 
 import psutil
 
-from bench import measure, report, synthetic
+from bench import measure, report
 from bench.server import prefect_server
 
 BENCH_DIR = Path(__file__).parent
@@ -49,10 +49,9 @@ class Results:
 
 
 def machine() -> dict[str, Any]:
-    import duckdb
-    import great_expectations  # noqa: F401  (its version; the bench process, not a measured one)
-    import pandas
-    import prefect
+    # Versions from the package metadata: importing them would grow this process, and a child's
+    # peak RSS as the kernel reports it starts from its parent's.
+    from importlib.metadata import version
 
     cpu = "unknown"
     cpuinfo = Path("/proc/cpuinfo")
@@ -68,12 +67,17 @@ def machine() -> dict[str, Any]:
         "cpu": cpu,
         "os": platform.platform(),
         "python": platform.python_version(),
-        "duckdb": duckdb.__version__,
-        "prefect": prefect.__version__,
-        "pandas": pandas.__version__,
-        "great_expectations": sys.modules["great_expectations"].__version__,
+        **{key: version(dist) for key, dist in _VERSIONS.items()},
         "load_before": os.getloadavg(),
     }
+
+
+_VERSIONS = {
+    "duckdb": "duckdb",
+    "prefect": "prefect",
+    "pandas": "pandas",
+    "great_expectations": "great-expectations",
+}
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -88,12 +92,24 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def fill_history(lake: Path, years: int) -> None:
-    codes = list(HISTORY_START_CLOSE)
-    frame = synthetic.universe(
-        len(codes), years, seed=years, codes=codes, start_close=list(HISTORY_START_CLOSE.values())
-    )
-    synthetic.land_universe(frame, lake, source="history")
+def land_synthetic(lake: Path, series: int, years: int, **options: str) -> dict[str, Any]:
+    """Generate and land a universe in a child process (bench.synthetic)."""
+    cmd = [sys.executable, "-m", "bench.synthetic", "--lake", str(lake), "--series", str(series), "--years", str(years)]
+    for name, value in options.items():
+        cmd += [f"--{name.replace('_', '-')}", value]
+    return json.loads(measure.run(cmd, clean_env(), timeout=900).stdout)
+
+
+def fill_history(lake: Path, years: int) -> int:
+    return land_synthetic(
+        lake,
+        len(HISTORY_START_CLOSE),
+        years,
+        seed=str(years),
+        codes=",".join(HISTORY_START_CLOSE),
+        start_close=",".join(str(v) for v in HISTORY_START_CLOSE.values()),
+        source="history",
+    )["rows"]
 
 
 def weekly_runs(res: Results, work: Path, repeat: int) -> None:
@@ -113,8 +129,7 @@ def weekly_runs(res: Results, work: Path, repeat: int) -> None:
         shutil.copytree(work / f"history-{years}" / "lake", target / "lake")
         return target
 
-    for years in (1, 40):
-        fill_history(work / f"history-{years}" / "lake", years)
+    res.notes["history_rows"] = {years: fill_history(work / f"history-{years}" / "lake", years) for years in (1, 40)}
 
     with prefect_server(BIN / "prefect", clean_env(PREFECT_HOME=str(server_home)), work / "server.log") as api:
         log(f"prefect server up at {api}")
@@ -138,32 +153,21 @@ def weekly_runs(res: Results, work: Path, repeat: int) -> None:
                 if name == "plain":
                     res.plain_steps.append(json.loads(sample.stdout)["seconds"])
             log(f"weekly runs {i + 1}/{repeat}: " + ", ".join(f"{n} {res.samples[n][-1].wall_s:.1f}s" for n in kinds))
-    res.notes["history_rows"] = {years: _lake_rows(work / f"history-{years}" / "lake") for years in (1, 40)}
-
-
-def _lake_rows(lake: Path) -> int:
-    import pyarrow.parquet as pq
-
-    return sum(pq.ParquetFile(p).metadata.num_rows for p in lake.rglob("*.parquet"))
 
 
 def universe_runs(res: Results, work: Path, n_series: int, years: int, repeat: int) -> None:
     """(3) the full rebuild of the derived tables: product SQL vs pandas, each in its own process."""
     lake = work / "universe" / "lake"
-    start = time.perf_counter()
-    frame = synthetic.universe(n_series, years)
-    generated = time.perf_counter()
-    synthetic.land_universe(frame, lake)
+    landed = land_synthetic(lake, n_series, years)
     res.notes["universe"] = {
         "series": n_series,
         "years": years,
-        "rows": len(frame),
-        "generate_s": generated - start,
-        "land_s": time.perf_counter() - generated,
+        "rows": landed["rows"],
+        "generate_s": landed["generate_s"],
+        "land_s": landed["land_s"],
         "lake_mb": sum(p.stat().st_size for p in lake.rglob("*.parquet")) / 2**20,
-        "files": sum(1 for _ in lake.rglob("*.parquet")),
+        "files": landed["files"],
     }
-    del frame
     log(f"universe {n_series} x {years} y landed: {res.notes['universe']['rows']:,} rows")
     for i in range(repeat):
         for impl in ("sql", "pandas"):

@@ -75,3 +75,38 @@ def land_universe(frame: pd.DataFrame, lake_dir: Path, source: str = "synthetic"
         chunk = frame[frame["index_code"].isin(codes[i : i + series_per_batch])]
         files += len(land(as_batch(chunk, source), lake_dir))
     return files
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Generate and land a universe in its own process (the benchmark's parent stays small)."""
+    import argparse
+    import json
+    import time
+
+    parser = argparse.ArgumentParser(prog="python -m bench.synthetic")
+    parser.add_argument("--lake", type=Path, required=True)
+    parser.add_argument("--series", type=int, required=True)
+    parser.add_argument("--years", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--codes", help="comma-separated series codes (default S0000, S0001, ...)")
+    parser.add_argument("--start-close", default="1000", help="comma-separated first closes, one or one per series")
+    parser.add_argument("--source", default="synthetic")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    frame = universe(
+        args.series,
+        args.years,
+        seed=args.seed,
+        codes=args.codes.split(",") if args.codes else None,
+        start_close=[float(x) for x in args.start_close.split(",")],
+    )
+    generated = time.perf_counter()
+    files = land_universe(frame, args.lake, source=args.source)
+    landed = time.perf_counter()
+    print(
+        json.dumps({"rows": len(frame), "files": files, "generate_s": generated - start, "land_s": landed - generated})
+    )
+
+
+if __name__ == "__main__":
+    main()

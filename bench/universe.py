@@ -44,29 +44,36 @@ def run_sql(lake: Path, out: Path, n_series: int) -> dict:
     from warehouse.build import build
 
     timings: dict[str, float] = {}
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_s()
     warehouse = build(
         lake, out / "warehouse.duckdb", indices_for(n_series), sessions_between, {}, pairs_for(n_series), timings
     )
-    seconds, peak = time.perf_counter() - start, _maxrss_mb()  # before counting: the staging view recomputes
+    # Taken before counting the rows: counting the staging view recomputes it.
+    seconds, cpu, peak = time.perf_counter() - start, _cpu_s() - cpu, _maxrss_mb()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = {t: con.sql(f"select count(*) from {_SCHEMA.get(t, 'marts')}.{t}").fetchall()[0][0] for t in DERIVED}
-    return {"seconds": seconds, "timings": timings, "rows": rows, "maxrss_mb": peak}
+    return {"seconds": seconds, "cpu_s": cpu, "timings": timings, "rows": rows, "maxrss_mb": peak}
 
 
 def run_pandas(lake: Path, out: Path, n_series: int) -> dict:
     from bench import pandas_warehouse
 
     timings: dict[str, float] = {}
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_s()
     tables = pandas_warehouse.build(lake, out / "pandas", sessions_between, pairs_for(n_series), timings)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _cpu_s() - cpu
     return {
         "seconds": seconds,
+        "cpu_s": cpu,
         "timings": timings,
         "rows": {t: len(tables[t]) for t in DERIVED},
         "maxrss_mb": _maxrss_mb(),
     }
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _maxrss_mb() -> float:

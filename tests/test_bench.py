@@ -126,7 +126,7 @@ def test_plain_run_refuses_a_task_that_would_reach_prefect() -> None:
 
 
 def _sample(wall: float) -> measure.Sample:
-    return measure.Sample(wall_s=wall, peak_tree_rss_mb=400.0, peak_rss_mb=300.0, stdout="")
+    return measure.Sample(wall_s=wall, peak_tree_rss_mb=400.0, peak_rss_mb=300.0, stdout="", cpu_s=wall * 0.9)
 
 
 def test_results_say_which_targets_were_missed_and_why() -> None:
@@ -162,6 +162,7 @@ def test_results_say_which_targets_were_missed_and_why() -> None:
             "sql": [
                 {
                     "seconds": 6.0,
+                    "cpu_s": 9.0,
                     "timings": {"raw": 2.0, "staging": 0.0, "marts": 2.5, "checks": 1.0, "publish": 0.5},
                     "rows": {"daily_close": 10},
                     "maxrss_mb": 900.0,
@@ -171,6 +172,7 @@ def test_results_say_which_targets_were_missed_and_why() -> None:
             "pandas": [
                 {
                     "seconds": 30.0,
+                    "cpu_s": 29.0,
                     "timings": {"raw": 10.0, "derive": 12.0, "checks": 3.0, "publish": 5.0},
                     "rows": {"daily_close": 10},
                     "maxrss_mb": 2500.0,
@@ -201,6 +203,7 @@ def test_results_say_which_targets_were_missed_and_why() -> None:
     assert "| 10.1 M-row rebuild of the derived tables (staging + marts) | ≤ 2 s | 2.50 s | **missed** |" in text
     assert "| DuckDB ÷ pandas, full build | ≤ 0.3 × | 0.20 × | met |" in text
     assert "| weekly run with 40 years loaded ÷ with 1 year loaded | ≤ 1.2 × | 1.05 × | met |" in text
+    assert "| CPU seconds of the whole build (user + system, every thread) | 9.00 s | 29.00 s |" in text
     why = text.split("Why the missed ones missed")[1].split("\n## ")[0]
     assert (
         "against a running Prefect server**: The plain script, with no orchestration at all, already takes 5.00 s"
