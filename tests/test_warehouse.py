@@ -179,3 +179,28 @@ def test_a_dead_builds_spill_folder_is_removed(tmp_path: Path) -> None:
     (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"spilled")
     _build(tmp_path, batch)
     assert not spill.exists()
+
+
+def test_latest_landing_wins_across_sources_and_untouched_files_pass_through(tmp_path: Path) -> None:
+    daily = read_closes(YEAR)
+    early = daily[daily["date"] <= "2025-06-30"]
+    first = _batch(early, date(2025, 6, 30), source="sample")
+    # A csv batch from May on for R2000G and SPX, revising SPX on 2025-06-30: it overlaps their
+    # sample files; DJIA's sample file overlaps nothing and passes through unranked.
+    later = daily[(daily["date"] >= "2025-05-01") & (daily["index_code"] != "DJIA")].copy()
+    later.loc[(later["index_code"] == "SPX") & (later["date"] == "2025-06-30"), "close"] = 6000.00
+    warehouse = _build(tmp_path, first, _batch(later, date(2025, 11, 21), source="csv"))
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        stg = con.sql("select * from staging.stg_daily_close").df()
+    assert not stg.duplicated(["index_code", "trade_date"]).any()
+    assert stg.groupby("index_code").size().to_dict() == {
+        "DJIA": int((early["index_code"] == "DJIA").sum()),
+        "R2000G": 252,
+        "SPX": 252,
+    }
+    spx = stg[(stg["index_code"] == "SPX") & (stg["trade_date"] == pd.Timestamp("2025-06-30"))]
+    assert spx[["close", "source"]].values.tolist() == [[6000.00, "csv"]]
+    may_on = stg["trade_date"] >= pd.Timestamp("2025-05-01")
+    assert set(stg[~may_on]["source"]) == {"sample"}  # only the sample batch has these days
+    assert set(stg[may_on & (stg["index_code"] != "DJIA")]["source"]) == {"csv"}
+    assert set(stg[stg["index_code"] == "DJIA"]["source"]) == {"sample"}

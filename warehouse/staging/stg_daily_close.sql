@@ -3,14 +3,15 @@
 -- provenance into a second table cost more than every mart together.
 -- Only files whose date range overlaps another file of the same index can repeat a day (a batch
 -- holds one row per index and day: the gate's check), so only their rows are ranked; the rest
--- pass straight through. Ranking every row costs a sort of the whole lake.
+-- pass straight through. Ranking every row costs a sort of the whole lake. The file lists are
+-- small and computed once; the rows are read twice rather than buffered for the two halves.
 create or replace view staging.stg_daily_close as
-with landed_file as (
+with landed_file as materialized (
     select index_code, source, batch_id, min(trade_date) as first_date, max(trade_date) as last_date
     from raw.daily_close
     group by all
 ),
-overlapping_file as (
+overlapping_file as materialized (
     select distinct a.index_code, a.source, a.batch_id
     from landed_file as a
     join landed_file as b
@@ -18,21 +19,17 @@ overlapping_file as (
         and (b.source <> a.source or b.batch_id <> a.batch_id)
         and b.first_date <= a.last_date
         and a.first_date <= b.last_date
-),
-marked as (
-    select r.*, o.batch_id is not null as may_repeat
-    from raw.daily_close as r
-    left join overlapping_file as o
-        using (index_code, source, batch_id)
 )
-select index_code, trade_date, close, source, source_symbol, batch_id, landed_at
-from marked
-where not may_repeat
+select r.index_code, r.trade_date, r.close, r.source, r.source_symbol, r.batch_id, r.landed_at
+from raw.daily_close as r
+anti join overlapping_file as o
+    using (index_code, source, batch_id)
 union all
-select index_code, trade_date, close, source, source_symbol, batch_id, landed_at
-from marked
-where may_repeat
+select r.index_code, r.trade_date, r.close, r.source, r.source_symbol, r.batch_id, r.landed_at
+from raw.daily_close as r
+semi join overlapping_file as o
+    using (index_code, source, batch_id)
 qualify row_number() over (
-    partition by index_code, trade_date
-    order by landed_at desc, extracted_at desc, batch_id desc
+    partition by r.index_code, r.trade_date
+    order by r.landed_at desc, r.extracted_at desc, r.batch_id desc
 ) = 1
