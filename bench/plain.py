@@ -1,10 +1,10 @@
 """The weekly run without orchestration: the flow's own body, each task swapped for its function.
 
 Nothing is copied from flows/weekly_report.py: `weekly_report.fn` runs top to bottom as written,
-with every Prefect task in the module replaced by the plain function it wraps (`task.fn`), the
-run logger by a standard logger, and the flow-run id by a fresh uuid. Artifacts are Prefect UI
-objects, so publishing them is the one step left out. Any task still reaching Prefect fails the
-run: the plain run never talks to a server.
+with every Prefect task in the module replaced by the plain function it wraps (`task.fn`; its
+`with_options` keeps it plain: no retries), the run logger by a standard logger, and the flow-run
+id by a fresh uuid. The steps that exist only for Prefect's UI (artifacts, run tags) are left out.
+Any task still reaching Prefect fails the run: the plain run never talks to a server.
 
     python -m bench.plain --data-dir DIR [--week-ending YYYY-MM-DD] [--source sample|csv] [--csv PATH]
 """
@@ -15,29 +15,36 @@ import argparse
 import functools
 import json
 import logging
+import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, MutableMapping
-from contextlib import contextmanager
+from collections.abc import Iterator, MutableMapping
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
 # Steps that only exist for Prefect's UI: they have no plain counterpart.
-ORCHESTRATION_ONLY = ("publish_artifacts",)
+ORCHESTRATION_ONLY = ("publish_artifacts", "publish_gate_summary", "publish_links", "tag_run")
 
 
-def _timed(name: str, fn: Callable[..., Any], seconds: MutableMapping[str, float]) -> Callable[..., Any]:
-    @functools.wraps(fn)
-    def call(*args: Any, **kwargs: Any) -> Any:
+class _PlainTask:
+    """A task's function, timed, callable as the flow calls the task."""
+
+    def __init__(self, task: Any, seconds: MutableMapping[str, float]) -> None:
+        self.name, self.fn, self.seconds = task.name, task.fn, seconds
+        functools.update_wrapper(self, task.fn)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
         try:
-            return fn(*args, **kwargs)
+            return self.fn(*args, **kwargs)
         finally:
-            seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
+            self.seconds[self.name] = self.seconds.get(self.name, 0.0) + time.perf_counter() - start
 
-    return call
+    def with_options(self, **options: Any) -> _PlainTask:
+        return self  # retries and the like are orchestration
 
 
 @contextmanager
@@ -55,17 +62,26 @@ def plain_flow(seconds: MutableMapping[str, float] | None = None) -> Iterator[An
 
     seconds["import flow module"] = time.perf_counter() - start
     patches: dict[str, Any] = {
-        name: _timed(obj.name, obj.fn, seconds) for name, obj in vars(module).items() if isinstance(obj, Task)
+        name: _PlainTask(obj, seconds) for name, obj in vars(module).items() if isinstance(obj, Task)
     }
     patches.update(dict.fromkeys(ORCHESTRATION_ONLY, lambda *args, **kwargs: None))
-    patches["get_run_logger"] = lambda: logging.getLogger("smallcap.plain")
     patches["flow_run"] = SimpleNamespace(id=uuid.uuid4())
 
     def refuse(task: Task, *args: Any, **kwargs: Any) -> None:
         raise RuntimeError(f"task {task.name!r} would run through Prefect in the plain run")
 
-    with mock.patch.multiple(module, **patches), mock.patch.object(Task, "__call__", refuse):
+    with ExitStack() as stack:
+        stack.enter_context(mock.patch.multiple(module, **patches))
+        stack.enter_context(mock.patch.object(Task, "__call__", refuse))
+        # The run logger, wherever the flow or a task asks for it: a standard logger instead.
+        for name, loaded in list(sys.modules.items()):
+            if name.partition(".")[0] in ("flows", "tasks") and getattr(loaded, "get_run_logger", None) is not None:
+                stack.enter_context(mock.patch.object(loaded, "get_run_logger", _plain_logger))
         yield module.weekly_report.fn
+
+
+def _plain_logger() -> logging.Logger:
+    return logging.getLogger("smallcap.plain")
 
 
 def run_week(seconds: MutableMapping[str, float] | None = None, **params: Any) -> dict[str, str]:
