@@ -81,10 +81,10 @@ def test_same_week_twice_gives_identical_marts_and_one_lake_copy(tmp_path: Path,
     args = {"source": "csv", "csv_path": str(year_csv), "week_ending": date(2025, 11, 21), "data_dir": str(tmp_path)}
     first = weekly_report(**args)
     with duckdb.connect(first["warehouse"], read_only=True) as con:
-        before = con.sql("select * from marts.relative_strength").fetchall()
+        before = con.sql("select * from marts.relative_strength order by all").fetchall()
     weekly_report(**args)
     with duckdb.connect(first["warehouse"], read_only=True) as con:
-        assert con.sql("select * from marts.relative_strength").fetchall() == before
+        assert con.sql("select * from marts.relative_strength order by all").fetchall() == before
     assert len(list((tmp_path / "lake" / "daily_close").rglob("*.parquet"))) == 3
 
 

@@ -17,7 +17,7 @@ MARTS = ("daily_close", "weekly_close", "relative_strength", "dim_index")
 
 def _marts(warehouse: str) -> dict[str, list[tuple]]:
     with duckdb.connect(warehouse, read_only=True) as con:
-        return {m: con.sql(f"select * from marts.{m}").fetchall() for m in MARTS}
+        return {m: con.sql(f"select * from marts.{m} order by all").fetchall() for m in MARTS}
 
 
 def test_good_friday_and_the_weekend_repeat_thursdays_week(tmp_path: Path, year_csv: Path) -> None:
