@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from smallcap.calendar import sessions_between
-from smallcap.lake import land
+from smallcap.lake.batches import land
 
 # The day before the bundled sample starts: history generated up to here joins the sample's run.
 HISTORY_END = date(2024, 11, 13)
@@ -61,7 +61,7 @@ def universe(
 
 
 def as_batch(frame: pd.DataFrame, source: str = "synthetic") -> pd.DataFrame:
-    """The frame in the shape a source hands over (smallcap.batch.COLUMNS)."""
+    """The frame in the shape a source hands over (smallcap.sources.batch.COLUMNS)."""
     return frame.assign(source=source, extracted_at=pd.Timestamp(datetime.now(UTC)))[
         ["index_code", "trade_date", "close", "source", "source_symbol", "extracted_at"]
     ]

@@ -14,7 +14,7 @@ from flows.weekly_report import NEW_YORK, _gave_up, settings_for
 from smallcap import backfill as plan_
 from smallcap.errors import SmallcapError, TransientSourceError
 from smallcap.indices import INDEX_CODES
-from smallcap.lake import batch_id as content_id
+from smallcap.lake.batches import batch_id as content_id
 from smallcap.settings import Settings
 from smallcap.sources import carried_by, get_source
 from tasks.backfill import done_chunks, record_chunk, validate_chunk

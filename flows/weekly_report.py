@@ -13,13 +13,13 @@ from prefect.states import Failed, State
 from flows.alerts import notify_webhook
 from smallcap.calendar import week_ending_on_or_before
 from smallcap.errors import NotYetPublished, SmallcapError, SourceError, TransientSourceError, UnreadableInput
-from smallcap.freshness import wait_for_session
-from smallcap.gate import DocsSite, GateConfig, GateReport, input_failure
-from smallcap.gate import preload as preload_gate
 from smallcap.indices import INDEX_CODES
-from smallcap.lake import batch_id as content_id
+from smallcap.lake.batches import batch_id as content_id
+from smallcap.quality.gate import DocsSite, GateConfig, GateReport, input_failure
+from smallcap.quality.gate import preload as preload_gate
 from smallcap.settings import Settings
 from smallcap.sources import CHECK_SOURCES, carried_by, get_source
+from smallcap.sources.freshness import wait_for_session
 from tasks.extract import extract_closes
 from tasks.land import land_batch
 from tasks.load import build_warehouse

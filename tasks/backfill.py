@@ -10,9 +10,10 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from smallcap import gate, records
 from smallcap.backfill import Chunk
-from smallcap.gate import GateReport
+from smallcap.lake import records
+from smallcap.quality import gate
+from smallcap.quality.gate import GateReport
 
 
 @task(

@@ -6,7 +6,7 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from smallcap import lake
+from smallcap.lake import batches as lake
 
 
 @task(name="land batch in Parquet lake", cache_policy=NO_CACHE)

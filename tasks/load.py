@@ -6,9 +6,9 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from smallcap import records
 from smallcap.calendar import sessions_between
 from smallcap.indices import INDICES
+from smallcap.lake import records
 from warehouse import build
 
 

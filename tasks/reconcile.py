@@ -6,8 +6,8 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from smallcap import quarantine
-from smallcap.reconcile import Reconciliation, reconcile
+from smallcap.quality import quarantine
+from smallcap.quality.reconcile import Reconciliation, reconcile
 
 
 @task(name="reconcile with cross-check source", cache_policy=NO_CACHE)

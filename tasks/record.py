@@ -7,8 +7,8 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from smallcap import records
-from smallcap.gate import GateReport, result_rows
+from smallcap.lake import records
+from smallcap.quality.gate import GateReport, result_rows
 
 
 @task(name="record validation results", cache_policy=NO_CACHE)

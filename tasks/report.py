@@ -7,12 +7,12 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from smallcap import phrasing
-from smallcap.chart import render_ratio_chart
-from smallcap.draft import EN, JA, ChartRef, render
-from smallcap.draft_files import DraftWrite, carried_forward, draft_path, write_draft
-from smallcap.figures import WeekFigures, read_ratio_history, read_week
-from smallcap.funds import FundPerformance, fund_table
+from smallcap.report import phrasing
+from smallcap.report.chart import render_ratio_chart
+from smallcap.report.draft import EN, JA, ChartRef, render
+from smallcap.report.draft_files import DraftWrite, carried_forward, draft_path, write_draft
+from smallcap.report.figures import WeekFigures, read_ratio_history, read_week
+from smallcap.report.funds import FundPerformance, fund_table
 
 
 @task(name="read week figures from marts", cache_policy=NO_CACHE)

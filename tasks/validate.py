@@ -8,9 +8,9 @@ from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from smallcap import gate, quarantine
-from smallcap.gate import DocsSite, GateConfig, GateReport
-from smallcap.published import daily_closes
+from smallcap.lake.published import daily_closes
+from smallcap.quality import gate, quarantine
+from smallcap.quality.gate import DocsSite, GateConfig, GateReport
 
 
 @task(name="read published closes (warehouse, read-only)", cache_policy=NO_CACHE)

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from app.cli import app
 from flows.weekly_report import weekly_report
 from smallcap import alerts
-from smallcap.cli import app
 from smallcap.errors import SmallcapError
 from tests.conftest import YEAR, read_closes
 from tests.webhook import webhook_receiver
@@ -159,7 +159,7 @@ def test_alerts_setup_refuses_without_a_prefect_server(tmp_path: Path) -> None:
         ("serve", ["serve"]),
     ):
         out = subprocess.run(
-            [sys.executable, "-m", "smallcap.cli", *command], env=env, capture_output=True, text=True, timeout=120
+            [sys.executable, "-m", "app.cli", *command], env=env, capture_output=True, text=True, timeout=120
         )
         assert out.returncode == 1
         assert out.stderr.strip().splitlines()[-1].startswith(f"error: smallcap {name} needs a running Prefect server")

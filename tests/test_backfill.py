@@ -20,9 +20,9 @@ from prefect.exceptions import FailedRun
 
 from flows.backfill import backfill
 from flows.weekly_report import weekly_report
-from smallcap import records
 from smallcap.backfill import plan, required_indices
 from smallcap.errors import SmallcapError
+from smallcap.lake import records
 from tests import independent
 from tests.conftest import LONG_HISTORY, YEAR, read_closes
 
@@ -133,7 +133,7 @@ def test_smallcap_backfill_killed_and_resumed_gives_the_uninterrupted_marts(tmp_
     read_closes(LONG_HISTORY).to_csv(csv, index=False, date_format="%Y-%m-%d")
     # R2000G ends 2025-12-16 in this file (the large caps go on to 2026-02-13): fill up to its last full week.
     cli = ["backfill", "--start", "2022-01-01", "--end", "2025-12-12", "--csv", str(csv), "--chunk-weeks", "26"]
-    command = [sys.executable, "-m", "smallcap.cli", *cli, "--data-dir"]
+    command = [sys.executable, "-m", "app.cli", *cli, "--data-dir"]
 
     # Interrupted: killed outright (SIGKILL, no clean-up) once two chunks are checked off.
     killed = tmp_path / "killed"
@@ -195,7 +195,7 @@ def test_smallcap_backfill_killed_and_resumed_gives_the_uninterrupted_marts(tmp_
 def test_backfill_command_refuses_bad_dates_in_one_line(tmp_path: Path, prefect_log_level: None) -> None:
     from typer.testing import CliRunner
 
-    from smallcap.cli import app
+    from app.cli import app
 
     for args, error in (
         (["--start", "01/01/2022"], "error: --start must be an ISO date YYYY-MM-DD, got '01/01/2022'"),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from smallcap.chart import MA_LABEL, RATIO_LABEL, font_path, ratio_figure, render_ratio_chart
+from smallcap.report.chart import MA_LABEL, RATIO_LABEL, font_path, ratio_figure, render_ratio_chart
 from tests import independent
 from tests.conftest import YEAR, read_closes
 

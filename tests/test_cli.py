@@ -18,7 +18,7 @@ def smallcap(*args: str, cwd: Path, **extra_env: str) -> subprocess.CompletedPro
     env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     env.update(extra_env)
     return subprocess.run(
-        [sys.executable, "-m", "smallcap.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "app.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )
 
 
@@ -79,8 +79,8 @@ def test_bad_week_ending_is_refused_before_any_work(tmp_path: Path) -> None:
 def _small_warehouse(data_dir: Path) -> Path:
     from datetime import date
 
-    from smallcap.batch import from_long_text
-    from smallcap.lake import land
+    from smallcap.lake.batches import land
+    from smallcap.sources.batch import from_long_text
     from tasks.load import build_warehouse
 
     daily = read_closes(YEAR)
@@ -114,7 +114,7 @@ def test_shell_runs_statements_until_end_of_input(tmp_path: Path) -> None:
     _small_warehouse(tmp_path / "d")
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     out = subprocess.run(
-        [sys.executable, "-m", "smallcap.cli", "shell", "--data-dir", str(tmp_path / "d")],
+        [sys.executable, "-m", "app.cli", "shell", "--data-dir", str(tmp_path / "d")],
         input="select count(*) as n\n  from marts.daily_close;\nselect nonsense;\n",
         capture_output=True,
         text=True,

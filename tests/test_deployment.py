@@ -162,7 +162,7 @@ def test_smallcap_serve_runs_the_deployment_and_a_failed_run_alerts(tmp_path: Pa
                 client.delete_deployment(d.id)
     with webhook_receiver() as hook:
         serving = subprocess.Popen(
-            [sys.executable, "-m", "smallcap.cli", "serve", "--data-dir", str(tmp_path / "d")],
+            [sys.executable, "-m", "app.cli", "serve", "--data-dir", str(tmp_path / "d")],
             cwd=tmp_path,
             env=_env(PREFECT_RUNNER_POLL_FREQUENCY="1", SMALLCAP_ALERT_WEBHOOK_URL=hook.url),
             stdout=subprocess.DEVNULL,

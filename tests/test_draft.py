@@ -6,8 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from smallcap.draft import render_ja
-from smallcap.figures import WeekFigures
+from smallcap.report.draft import render_ja
+from smallcap.report.figures import WeekFigures
 from tests.conftest import LONG_HISTORY, SEED, YEAR, read_closes
 
 
@@ -76,7 +76,7 @@ def test_without_26_weeks_the_deviation_is_said_to_be_missing() -> None:
 
 def test_carried_from_the_seed_the_draft_reproduces_the_seed_line_for_line() -> None:
     """Every part of the seed in its place: figure sentences, the analyst's text, the ratio section."""
-    from smallcap.draft import JA, Carried, ChartRef, analyst_text
+    from smallcap.report.draft import JA, Carried, ChartRef, analyst_text
 
     seed = seed_lines()
     carried = Carried(analyst_text("\n".join(seed), JA), date(2026, 2, 6))
@@ -93,7 +93,7 @@ def test_carried_from_the_seed_the_draft_reproduces_the_seed_line_for_line() -> 
 
 
 def test_english_draft_has_the_same_figures_and_structure() -> None:
-    from smallcap.draft import render_en
+    from smallcap.report.draft import render_en
 
     ja, en = render_ja(seed_week_figures()), render_en(seed_week_figures())
     assert en.splitlines()[0] == (
@@ -185,8 +185,8 @@ GOLDEN = {
 
 
 def _warehouse(root: Path, daily: pd.DataFrame) -> Path:
-    from smallcap.batch import from_long_text
-    from smallcap.lake import land
+    from smallcap.lake.batches import land
+    from smallcap.sources.batch import from_long_text
     from tasks.load import build_warehouse
 
     text = daily.assign(date=daily["date"].dt.strftime("%Y-%m-%d")).astype(str)
@@ -201,8 +201,8 @@ def year_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("week", sorted(GOLDEN))
 def test_golden_week_from_real_closes(year_warehouse: Path, week: str) -> None:
-    from smallcap.draft import render_en
-    from smallcap.figures import read_week
+    from smallcap.report.draft import render_en
+    from smallcap.report.figures import read_week
 
     figures = read_week(year_warehouse, date.fromisoformat(week))
     opening, versus, en_verb, en_versus = GOLDEN[week]
@@ -213,7 +213,7 @@ def test_golden_week_from_real_closes(year_warehouse: Path, week: str) -> None:
 
 
 def test_golden_cases_cover_every_verb_and_comparison() -> None:
-    from smallcap import phrasing
+    from smallcap.report import phrasing
 
     verbs = {line[0].rsplit("と", 1)[1] for line in GOLDEN.values()}
     assert verbs == {"反発しました。", "続伸しました。", "反落しました。", "続落しました。"}  # 横ばい: below
@@ -223,8 +223,8 @@ def test_golden_cases_cover_every_verb_and_comparison() -> None:
 
 def test_flat_week_then_a_rise_through_the_warehouse(tmp_path: Path) -> None:
     """横ばい when the change prints as 0.00; the week after a flat week rises plainly (上昇)."""
-    from smallcap.draft import render_en
-    from smallcap.figures import read_week
+    from smallcap.report.draft import render_en
+    from smallcap.report.figures import read_week
 
     daily = read_closes(YEAR)
     r2000g = daily["index_code"] == "R2000G"
@@ -247,8 +247,8 @@ def test_flat_week_then_a_rise_through_the_warehouse(tmp_path: Path) -> None:
 
 
 def test_fund_table_is_rendered_when_configured(tmp_path: Path) -> None:
-    from smallcap.draft import render_en
-    from smallcap.funds import fund_table
+    from smallcap.report.draft import render_en
+    from smallcap.report.funds import fund_table
     from tests.test_funds import write_navs
 
     funds = fund_table(write_navs(tmp_path / "navs.csv", ["SPX", "DJIA"]), date(2026, 2, 13), ["SPX", "DJIA"])
@@ -263,7 +263,7 @@ def test_fund_table_is_rendered_when_configured(tmp_path: Path) -> None:
 
 
 def test_without_a_fund_table_the_drafts_say_so() -> None:
-    from smallcap.draft import render_en
+    from smallcap.report.draft import render_en
 
     ja, en = render_ja(seed_week_figures()), render_en(seed_week_figures())
     assert "ファンド表は未設定のため省略: SMALLCAP_FUND_NAV_PATH" in ja and "| ファンド |" not in ja
@@ -271,7 +271,7 @@ def test_without_a_fund_table_the_drafts_say_so() -> None:
 
 
 def test_ratio_history_starts_at_the_configured_start_or_the_first_week_held(year_warehouse: Path) -> None:
-    from smallcap.figures import read_ratio_history
+    from smallcap.report.figures import read_ratio_history
     from smallcap.settings import Settings
 
     default_start = Settings().chart_start

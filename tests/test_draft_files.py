@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from smallcap.draft import EN, JA
-from smallcap.draft_files import (
+from smallcap.report.draft import EN, JA
+from smallcap.report.draft_files import (
     carried_forward,
     draft_path,
     generated_copy,
@@ -104,7 +104,7 @@ def test_a_crash_between_the_record_and_the_draft_errs_on_the_safe_side(
 ) -> None:
     import os
 
-    from smallcap import draft_files
+    from smallcap.report import draft_files
 
     draft = tmp_path / "comment.ja.md"
     write_draft(draft, "v1\n")

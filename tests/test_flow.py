@@ -12,7 +12,7 @@ import pytest
 from prefect.exceptions import FailedRun
 
 from flows.weekly_report import weekly_report
-from smallcap.funds import PERIODS
+from smallcap.report.funds import PERIODS
 from tests import independent
 from tests.conftest import YEAR, read_closes
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from smallcap.funds import PERIODS, FundDataError, fund_performance, fund_table, read_navs, start_date
+from smallcap.report.funds import PERIODS, FundDataError, fund_performance, fund_table, read_navs, start_date
 from tests.conftest import LONG_HISTORY
 
 

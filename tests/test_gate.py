@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smallcap.batch import from_long_text
-from smallcap.gate import GateConfig, daily_moves, session_coverage, validate
+from smallcap.quality.gate import GateConfig, daily_moves, session_coverage, validate
+from smallcap.sources.batch import from_long_text
 from tests.conftest import LONG_HISTORY, YEAR, read_closes
 
 TODAY = date(2026, 11, 28)

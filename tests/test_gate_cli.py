@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from smallcap.cli import app
+from app.cli import app
 from tests.conftest import YEAR
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

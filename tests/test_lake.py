@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from smallcap.lake import land
+from smallcap.lake.batches import land
 from smallcap.sources import get_source
 
 

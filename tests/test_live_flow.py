@@ -19,7 +19,7 @@ import yaml
 from prefect.exceptions import FailedRun
 
 from flows.weekly_report import weekly_report
-from smallcap import freshness
+from smallcap.sources import freshness
 from tests import faults, independent
 from tests.replay import FredReplay, YahooReplay
 
@@ -284,7 +284,7 @@ def test_bad_cross_check_is_refused_before_any_work(tmp_path: Path, check: str, 
 def test_cli_runs_yahoo_with_fred_cross_check(tmp_path: Path, yahoo: YahooReplay, fred: FredReplay) -> None:
     from typer.testing import CliRunner
 
-    from smallcap.cli import app
+    from app.cli import app
 
     prefect_logger = logging.getLogger("prefect")
     level = prefect_logger.level

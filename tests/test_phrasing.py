@@ -1,6 +1,6 @@
 import pytest
 
-from smallcap import phrasing
+from smallcap.report import phrasing
 
 
 @pytest.mark.parametrize(

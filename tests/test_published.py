@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from smallcap import published
+from smallcap.lake import published
 
 HOLD = "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('held', flush=True); sys.stdin.read()"
 

@@ -7,10 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from smallcap import freshness
 from smallcap.errors import NotYetPublished
-from smallcap.reconcile import reconcile
+from smallcap.quality.reconcile import reconcile
 from smallcap.settings import Settings
+from smallcap.sources import freshness
 from tests.conftest import LONG_HISTORY, read_closes
 
 

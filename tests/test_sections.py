@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from smallcap.draft import EN, JA, Carried, analyst_text, render_en, render_ja
-from smallcap.sections import Section
+from smallcap.report.draft import EN, JA, Carried, analyst_text, render_en, render_ja
+from smallcap.report.sections import Section
 from tests.conftest import SEED
 from tests.test_draft import seed_week_figures
 

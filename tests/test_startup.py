@@ -11,8 +11,9 @@ from pathlib import Path
 
 import psutil
 
-from smallcap import gate, temporary_server
-from smallcap.batch import from_long_text
+from app import temporary_server
+from smallcap.quality import gate
+from smallcap.sources.batch import from_long_text
 from tests.conftest import YEAR, read_closes
 
 ROOT = Path(__file__).parents[1]
@@ -33,7 +34,7 @@ def _script(code: str, **env: str) -> subprocess.CompletedProcess[str]:
 def test_early_server_serves_the_flow_and_stops_with_the_process() -> None:
     out = _script(
         """
-        from smallcap import temporary_server
+        from app import temporary_server
         server = temporary_server.start()
         from prefect import flow
         from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
@@ -56,7 +57,7 @@ def test_early_server_serves_the_flow_and_stops_with_the_process() -> None:
 def test_a_server_that_does_not_start_leaves_it_to_prefect() -> None:
     out = _script(
         """
-        from smallcap import temporary_server
+        from app import temporary_server
         server = temporary_server.start()
         server.process.kill()
         from prefect import flow

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smallcap.batch import from_long_text
 from smallcap.calendar import sessions_between
-from smallcap.lake import land
+from smallcap.lake.batches import land
+from smallcap.sources.batch import from_long_text
 from tasks.load import build_warehouse
 from tests import independent
 from tests.conftest import LONG_HISTORY, YEAR, read_closes

@@ -1,4 +1,4 @@
-"""Sources of daily closes. Each returns a batch (see smallcap.batch) for a date window."""
+"""Sources of daily closes. Each returns a batch (see smallcap.sources.batch) for a date window."""
 
 from __future__ import annotations
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from smallcap.batch import from_long_text
 from smallcap.errors import SourceError, UnreadableInput
+from smallcap.sources.batch import from_long_text
 
 
 def read_long_csv(path: Path) -> pd.DataFrame:

@@ -17,9 +17,9 @@ from pathlib import Path
 import httpx
 import pandas as pd
 
-from smallcap.batch import from_long_text
 from smallcap.errors import SourceError, TransientSourceError
 from smallcap.indices import INDEX_CODES
+from smallcap.sources.batch import from_long_text
 
 SERIES: dict[str, str] = {"SPX": "SP500", "DJIA": "DJIA"}
 CSV_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"

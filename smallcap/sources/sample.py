@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from smallcap.batch import from_long_text
+from smallcap.sources.batch import from_long_text
 from smallcap.sources.csv_file import read_long_csv
 
-SAMPLE_FILE = files("smallcap") / "sample_data" / "index_closes.csv"
+SAMPLE_FILE = files("smallcap.sources") / "sample_data" / "index_closes.csv"
 
 
 class SampleSource:

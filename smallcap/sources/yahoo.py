@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from smallcap.batch import from_long_text
 from smallcap.calendar import last_final_day
 from smallcap.errors import SourceError, TransientSourceError
 from smallcap.indices import INDEX_CODES
+from smallcap.sources.batch import from_long_text
 
 SYMBOLS: dict[str, str] = {"R2000G": "^RUO", "SPX": "^GSPC", "DJIA": "^DJI"}
 

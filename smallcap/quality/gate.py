@@ -28,9 +28,9 @@ from typing import Any
 
 import pandas as pd
 
-from smallcap.batch import COLUMNS
 from smallcap.calendar import session_flags, sessions_between
 from smallcap.indices import INDEX_CODES
+from smallcap.sources.batch import COLUMNS
 
 ERROR = "error"
 WARNING = "warning"

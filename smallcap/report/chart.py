@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from smallcap import phrasing
+from smallcap.report import phrasing
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

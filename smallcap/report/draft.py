@@ -16,13 +16,13 @@ from datetime import date
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from smallcap import phrasing
-from smallcap.figures import WeekFigures
-from smallcap.funds import PERIODS, FundPerformance
-from smallcap.sections import AnalystText, Layout, Section, parse
+from smallcap.report import phrasing
+from smallcap.report.figures import WeekFigures
+from smallcap.report.funds import PERIODS, FundPerformance
+from smallcap.report.sections import AnalystText, Layout, Section, parse
 
 _env = Environment(
-    loader=PackageLoader("smallcap", "templates"),
+    loader=PackageLoader("smallcap.report", "templates"),
     undefined=StrictUndefined,  # a missing figure is an error, never a blank in a published text
     keep_trailing_newline=True,
     autoescape=False,
@@ -112,7 +112,7 @@ LANGUAGES = {"ja": JA, "en": EN}
 
 
 def analyst_text(comment: str, lang: Language) -> AnalystText:
-    """The analyst's parts of a comment written in `lang` (see smallcap.sections)."""
+    """The analyst's parts of a comment written in `lang` (see smallcap.report.sections)."""
     return parse(comment, lang.layout)
 
 

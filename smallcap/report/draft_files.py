@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from smallcap.calendar import week_ending_on_or_before
-from smallcap.draft import Carried, Language, analyst_text
+from smallcap.report.draft import Carried, Language, analyst_text
 
 GENERATED = ".generated"
 

@@ -69,15 +69,15 @@ def run(
     if csv is not None and source is None:
         source = "csv"
 
-    from smallcap import temporary_server
+    from app import temporary_server
 
     server = temporary_server.start()  # boots on another core while the imports below run
 
     from prefect.exceptions import FailedRun
 
     from flows.weekly_report import weekly_report
-    from smallcap import gate
     from smallcap.errors import SmallcapError
+    from smallcap.quality import gate
 
     gate.preload()  # GX's import overlaps Prefect's start-up instead of following it
     with temporary_server.prefect_api(server):
@@ -120,8 +120,8 @@ def sql(
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
 ) -> None:
     """Query the warehouse read-only (a run may publish while you read)."""
-    from smallcap import analyst
     from smallcap.errors import SmallcapError
+    from warehouse import analyst
 
     try:
         typer.echo(analyst.query(_warehouse(data_dir), query, "csv" if csv else "table"), nl=not csv)
@@ -134,8 +134,8 @@ def shell(
     data_dir: DataDirOption = None,
 ) -> None:
     """Interactive SQL on the warehouse, read-only. End statements with ';', quit with Ctrl-D."""
-    from smallcap import analyst
     from smallcap.errors import SmallcapError
+    from warehouse import analyst
 
     warehouse = _warehouse(data_dir)
     try:
@@ -179,7 +179,7 @@ def _quarantine_dir(data_dir: Path | None) -> Path:
 @quarantine_app.command("list")
 def quarantine_list(data_dir: DataDirOption = None) -> None:
     """One line per quarantined batch, oldest first: its id and the expectations it failed."""
-    from smallcap import quarantine
+    from smallcap.quality import quarantine
 
     kept = quarantine.listing(_quarantine_dir(data_dir))
     if not kept:
@@ -196,9 +196,9 @@ def quarantine_show(
     data_dir: DataDirOption = None,
 ) -> None:
     """Why a batch was rejected: every failed and warned expectation with sample rows, and what is kept."""
-    from smallcap import quarantine
     from smallcap.errors import SmallcapError
-    from smallcap.gate import Finding
+    from smallcap.quality import quarantine
+    from smallcap.quality.gate import Finding
 
     try:
         k = quarantine.find(_quarantine_dir(data_dir), batch)

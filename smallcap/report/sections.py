@@ -40,7 +40,7 @@ class AnalystText:
 
 @dataclass(frozen=True)
 class Layout:
-    """How one language's comment marks its parts (see smallcap.draft for both languages)."""
+    """How one language's comment marks its parts (see smallcap.report.draft for both languages)."""
 
     ratio_heading: str  # the pipeline's ratio section heading, without < >
     figure_lines: tuple[re.Pattern[str], ...]  # a line matching any of these is a figure sentence

@@ -1,0 +1,1 @@
+"""The command line and its Prefect glue (temporary server), outside the pure smallcap package."""

@@ -1,0 +1,1 @@
+"""The Parquet lake: accepted batches, run records, and what has been committed."""

@@ -1,0 +1,1 @@
+"""The quality gate: Great Expectations suites, reconciliation with a second source, quarantine."""

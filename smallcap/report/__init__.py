@@ -1,0 +1,1 @@
+"""The weekly comment: figures from the marts, phrasing, drafts, chart and fund table."""
