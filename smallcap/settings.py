@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     move_error: float = 0.25
     revision_tolerance: float = 1e-6
 
+    # One writer per data folder: a second run waits this long for the first, then fails.
+    writer_wait_seconds: float = 600.0
+
     def extract_retry_delays(self) -> list[float]:
         """Exponential backoff between extract attempts."""
         return [self.extract_retry_delay_seconds * 2**i for i in range(self.extract_retries)]

@@ -1,36 +1,24 @@
-"""Backfill steps: validate a chunk (the weekly gate, with the indices the chunk must hold) and check it off."""
+"""Backfill steps: check a chunk off, and read which chunks are done."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from smallcap.backfill import Chunk
 from smallcap.lake import records
-from smallcap.quality import gate
-from smallcap.quality.gate import GateReport
-
-
-@task(
-    name="validate chunk (Great Expectations)",
-    task_run_name="validate closes {start:%Y-%m-%d} to {week_ending:%Y-%m-%d}",
-    cache_policy=NO_CACHE,
-)
-def validate_chunk(
-    batch: pd.DataFrame, start: date, week_ending: date, today: date, required: Sequence[str]
-) -> GateReport:
-    return gate.validate(batch, week_ending=week_ending, today=today, required=required)
+from smallcap.publish import Release
 
 
 @task(name="check off backfill chunk", task_run_name="check off chunk {chunk.label}", cache_policy=NO_CACHE)
 def record_chunk(
     lake_dir: Path,
     chunk: Chunk,
+    release: Release,
     *,
     source: str,
     source_ref: str,
@@ -39,6 +27,7 @@ def record_chunk(
     batch_id: str,
     flow_run_id: str,
 ) -> Path:
+    """The chunk's checkpoint, published with its commit: a resumed backfill skips exactly what was committed."""
     key = chunk.key(source_ref)
     row = {
         "chunk_key": key,
@@ -53,7 +42,9 @@ def record_chunk(
         "flow_run_id": flow_run_id,
         "completed_at": datetime.now(UTC),
     }
-    return records.write(lake_dir, "backfill_chunks", [row], record_id=key)
+    return records.write_file(
+        release.staged(records.record_path(lake_dir, "backfill_chunks", key)), "backfill_chunks", [row]
+    )
 
 
 def done_chunks(lake_dir: Path, source_ref: str) -> dict[str, dict]:

@@ -7,12 +7,14 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from smallcap.publish import Release
 from smallcap.report import phrasing
 from smallcap.report.chart import render_ratio_chart
 from smallcap.report.draft import EN, JA, ChartRef, render
 from smallcap.report.draft_files import DraftWrite, carried_forward, draft_path, write_draft
 from smallcap.report.figures import WeekFigures, read_ratio_history, read_week
 from smallcap.report.funds import FundPerformance, fund_table
+from smallcap.settings import Settings
 
 
 @task(name="read week figures from marts", cache_policy=NO_CACHE)
@@ -21,40 +23,47 @@ def week_figures(warehouse_path: Path, week_ending: date) -> WeekFigures:
 
 
 @task(name="compute fund performance table", cache_policy=NO_CACHE)
-def fund_returns(
-    nav_path: Path | None, week_ending: date, funds: list[str], names: dict[str, str], max_age_days: int
-) -> list[FundPerformance] | None:
+def fund_returns(settings: Settings, week_ending: date) -> list[FundPerformance] | None:
     """None when no NAV file is configured (the drafts then say so)."""
-    if nav_path is None:
+    if settings.fund_nav_path is None:
         return None
-    return fund_table(nav_path, week_ending, funds, names, max_age_days)
+    return fund_table(
+        settings.fund_nav_path, week_ending, settings.funds, settings.fund_names, settings.fund_nav_max_age_days
+    )
 
 
 @task(name="draw ratio chart", cache_policy=NO_CACHE)
-def draw_chart(warehouse_path: Path, week_ending: date, out_dir: Path, start: date) -> ChartRef:
+def draw_chart(
+    warehouse_path: Path, week_ending: date, paths: dict[str, Path], start: date, release: Release
+) -> ChartRef:
     history = read_ratio_history(warehouse_path, week_ending, start)
-    chart = ChartRef(png="ratio.png", svg="ratio.svg", since=history["week_ending"].iloc[0].date())
-    render_ratio_chart(history, out_dir / chart.png, out_dir / chart.svg)
+    png, svg = paths["chart"], paths["chart_svg"]
+    chart = ChartRef(png=png.name, svg=svg.name, since=history["week_ending"].iloc[0].date())
+    render_ratio_chart(history, release.staged(png), release.staged(svg))
     return chart
 
 
 @task(name="write draft comments (ja, en)", cache_policy=NO_CACHE)
-def write_drafts(
+def stage_drafts(
     figures: WeekFigures,
-    reports_dir: Path,
-    same_move_band: float,
+    settings: Settings,
     chart: ChartRef,
     funds: list[FundPerformance] | None,
+    release: Release,
 ) -> dict[str, DraftWrite]:
-    """Both drafts, each starting from the previous week's edited comment; an edited draft is never overwritten."""
+    """Both drafts, each starting from the previous week's edited comment; an edited draft is never overwritten.
+
+    Written as part of the run's release: they appear with the warehouse they were drafted from.
+    """
     log = get_run_logger()
     written: dict[str, DraftWrite] = {}
     for lang in (JA, EN):
-        carried = carried_forward(reports_dir, figures.week_ending, lang)
+        carried = carried_forward(settings.reports_dir, figures.week_ending, lang)
         if carried:
             log.info("%s draft: analyst text carried forward from the week ending %s", lang.code, carried.week_ending)
-        text = render(lang, figures, same_move_band, chart, carried, funds)
-        result = write_draft(draft_path(reports_dir, figures.week_ending, lang), text)
+        text = render(lang, figures, settings.same_move_band, chart, carried, funds)
+        path = draft_path(settings.reports_dir, figures.week_ending, lang)
+        result = write_draft(path, text, put=release.write_text, remove=release.delete)
         (log.warning if result.status == "kept" else log.info)("%s draft: %s", lang.code, result.message)
         written[lang.code] = result
     return written

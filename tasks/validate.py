@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -8,14 +9,33 @@ from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from smallcap.lake.published import daily_closes
+from smallcap.indices import INDEX_CODES
+from smallcap.lake import commits, truth
 from smallcap.quality import gate, quarantine
 from smallcap.quality.gate import DocsSite, GateConfig, GateReport
 
 
-@task(name="read published closes (warehouse, read-only)", cache_policy=NO_CACHE)
-def published_closes(warehouse_path: Path) -> pd.DataFrame | None:
-    return daily_closes(warehouse_path)
+@task(name="verify committed lake files", cache_policy=NO_CACHE)
+def verify_lake(
+    lake_dir: Path, log: Sequence[commits.Commit], relanded: Collection[str] = ()
+) -> dict[str, commits.Live]:
+    """The files in force, each checked against its commit's checksum; a damaged one stops the run.
+
+    Damaged files are moved aside. Those this run lands again (`relanded`: the same content, so the
+    same path) are healed by it and only left out of the truth it compares with.
+    """
+    live = commits.live_files(log)
+    found = commits.move_aside(lake_dir, commits.problems(lake_dir, live))
+    if any(p.path not in relanded for p in found):
+        raise commits.damaged_error([p for p in found if p.path not in relanded])
+    return {path: entry for path, entry in live.items() if all(p.path != path for p in found)}
+
+
+@task(name="read committed closes (lake)", cache_policy=NO_CACHE)
+def committed_closes(
+    lake_dir: Path, live: Mapping[str, commits.Live], codes: Collection[str], first: date, last: date
+) -> pd.DataFrame | None:
+    return truth.committed_closes(lake_dir, live, codes, first, last)
 
 
 @task(name="validate batch (Great Expectations)", cache_policy=NO_CACHE)
@@ -26,8 +46,11 @@ def validate_batch(
     published: pd.DataFrame | None = None,
     config: GateConfig | None = None,
     docs: DocsSite | None = None,
+    required: Sequence[str] = INDEX_CODES,
 ) -> GateReport:
-    return gate.validate(batch, week_ending=week_ending, today=today, published=published, config=config, docs=docs)
+    return gate.validate(
+        batch, week_ending=week_ending, today=today, published=published, config=config, docs=docs, required=required
+    )
 
 
 @task(name="quarantine rejected batch", cache_policy=NO_CACHE)

@@ -135,12 +135,8 @@ def _run_tests(con: duckdb.DuckDBPyConnection, docs: Iterable[ModelDoc]) -> None
         raise WarehouseTestFailed("warehouse tests failed: " + "; ".join(failures))
 
 
-def _lake_glob(lake_dir: Path) -> str:
-    return str(lake_dir.resolve() / "daily_close" / "*" / "*" / "*.parquet")
-
-
 def build(
-    lake_dir: Path,
+    files: pd.DataFrame,
     target: Path,
     indices: pd.DataFrame,
     sessions_between: Callable[[date, date], list[date]],
@@ -148,10 +144,12 @@ def build(
     pairs: Sequence[tuple[str, str]] = (RATIO_PAIR,),
     timings: MutableMapping[str, float] | None = None,
 ) -> Path:
-    """Build every model from the lake into a fresh file and publish it as `target`.
+    """Build every model from the committed lake files into a fresh file and publish it as `target`.
 
-    `indices` is the index dimension (index_code, name_en, name_ja); `sessions_between` gives
-    the NYSE sessions for the lake's date range (the trading calendar stays outside SQL);
+    `files` lists the committed daily-close files (file: absolute path, seq: the commit that last
+    listed it; the latest commit wins a day held twice). `indices` is the index dimension
+    (index_code, name_en, name_ja); `sessions_between` gives the NYSE sessions for the lake's
+    date range (the trading calendar stays outside SQL);
     `meta` holds the run records loaded as meta.<name>; `pairs` are the (numerator, denominator)
     index codes of marts.relative_strength. `timings`, if given, receives the seconds spent per
     phase: raw (inputs and the lake), staging, marts, checks (docs and tests), publish.
@@ -167,9 +165,12 @@ def build(
             con.sql("set enable_progress_bar = false")  # a long build must not draw on the run's output
             for schema in SCHEMAS:
                 con.sql(f"create schema if not exists {schema}")
-            con.sql(f"set variable lake_glob = {_quote(_lake_glob(lake_dir))}")
+            # An explicit list of files, never a glob: only committed files are read.
+            con.register("file_frame", files[["file", "seq"]])
+            con.sql("create table raw.lake_file as select file, seq::bigint as commit_seq from file_frame")
+            con.execute("set variable lake_files = ?", [files["file"].tolist()])
             (first, last) = con.sql(
-                "select min(trade_date), max(trade_date) from read_parquet(getvariable('lake_glob'))"
+                "select min(trade_date), max(trade_date) from read_parquet(getvariable('lake_files'))"
             ).fetchall()[0]
             session_frame = pd.DataFrame({"session_date": pd.to_datetime(sessions_between(first, last)).date})
             con.register("session_frame", session_frame)

@@ -39,16 +39,30 @@ def batch_id(batch: pd.DataFrame) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+def file_path(lake_dir: Path, source: str, code: str, bid: str) -> Path:
+    return lake_dir / "daily_close" / f"source={source}" / f"index_code={code}" / f"batch-{bid}.parquet"
+
+
+def relative_paths(batch: pd.DataFrame) -> set[str]:
+    """The lake paths (relative, as the commit log names them) a batch lands as."""
+    bid = batch_id(batch)
+    groups = batch[["source", "index_code"]].drop_duplicates().itertuples(index=False)
+    return {file_path(Path("."), s, c, bid).as_posix() for s, c in groups}
+
+
 def land(batch: pd.DataFrame, lake_dir: Path) -> list[Path]:
-    """Write a validated batch into the lake; return its files (already there or new)."""
+    """Write a validated batch into the lake; return its files (already there or new).
+
+    Landing is not committing: the files count only once the run's commit lists them.
+    """
     bid = batch_id(batch)
     landed_at = pd.Timestamp(datetime.now(UTC))
     paths: list[Path] = []
     for (source, code), rows in batch.groupby(["source", "index_code"], sort=True):
-        target = lake_dir / "daily_close" / f"source={source}" / f"index_code={code}" / f"batch-{bid}.parquet"
+        target = file_path(lake_dir, source, code, bid)
         paths.append(target)
         if target.exists():
-            continue  # identical content already landed; files are never rewritten
+            continue  # identical content, committed and verified before this run landed it; never rewritten
         frame = rows.sort_values("trade_date").assign(
             trade_date=lambda f: f["trade_date"].dt.date, batch_id=bid, landed_at=landed_at
         )

@@ -78,21 +78,38 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
+def record_path(lake_dir: Path, table: str, record_id: str) -> Path:
+    return lake_dir / "meta" / table / f"{record_id}.parquet"
+
+
+def write_file(path: Path, table: str, rows: list[dict[str, Any]]) -> Path:
+    """Rows of `table` as one Parquet file at `path` (a staged name: the caller publishes it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[table]), path)
+    return path
+
+
 def write(lake_dir: Path, table: str, rows: list[dict[str, Any]], record_id: str) -> Path:
-    """Write rows as one immutable record file; the same record_id is written once."""
-    target = lake_dir / "meta" / table / f"{record_id}.parquet"
+    """Write rows as one immutable record file now; the same record_id is written once."""
+    target = record_path(lake_dir, table, record_id)
     if target.exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[table]), partial)
+    partial = write_file(target.with_name(f".{target.name}.{os.getpid()}.tmp"), table, rows)
     os.replace(partial, target)
     return target
 
 
 def read_all(lake_dir: Path, table: str) -> pa.Table:
-    """Every record of a table (empty, with its schema, when there are none)."""
-    files = sorted((lake_dir / "meta" / table).glob("*.parquet"))
+    """Every record of a table (empty, with its schema, when there are none). Staged files are not records yet."""
+    folder = lake_dir / "meta" / table
+    files = sorted(f for f in folder.glob("*.parquet") if not f.name.startswith(".")) if folder.is_dir() else []
     if not files:
         return SCHEMAS[table].empty_table()
     return pa.concat_tables([pq.read_table(f, schema=SCHEMAS[table]) for f in files])
+
+
+def with_rows(existing: pa.Table, table: str, rows: list[dict[str, Any]]) -> pa.Table:
+    """`existing` records plus rows not written yet (a run's own, staged for its release)."""
+    if not rows:
+        return existing
+    return pa.concat_tables([existing, pa.Table.from_pylist(rows, schema=SCHEMAS[table])])

@@ -15,6 +15,7 @@ Every file is written to a temporary name and renamed, so a crash never leaves h
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -65,24 +66,32 @@ def is_edited(draft: Path) -> bool:
     return not record.exists() or draft.read_bytes() != record.read_bytes()
 
 
-def write_draft(draft: Path, text: str) -> DraftWrite:
-    """Write `text` as `draft` unless the analyst edited it; see the module docstring."""
+def write_draft(
+    draft: Path,
+    text: str,
+    put: Callable[[Path, str], None] = _write,
+    remove: Callable[[Path], None] = lambda path: path.unlink(missing_ok=True),
+) -> DraftWrite:
+    """Write `text` as `draft` unless the analyst edited it; see the module docstring.
+
+    `put` and `remove` do the writing: at once by default, or staged for a run's release.
+    """
     if draft.exists() and draft.read_bytes() == text.encode("utf-8"):
         status: Status = "replaced"  # the same text: nothing an analyst wrote can be lost
     elif is_edited(draft):
         beside = new_beside(draft)
-        _write(beside, text)
+        put(beside, text)
         # The record follows the latest draft: if the analyst adopts the .new file as it is,
         # the next run may replace it again.
-        _write(generated_copy(draft), text)
+        put(generated_copy(draft), text)
         return DraftWrite(draft, beside, "kept")
     else:
         status = "replaced" if draft.exists() else "created"
     # Record first: a crash between the two writes leaves draft != record, which reads as
     # edited and is therefore kept (safe), never as unedited.
-    _write(generated_copy(draft), text)
-    _write(draft, text)
-    new_beside(draft).unlink(missing_ok=True)  # a stale proposal for a draft that is now current
+    put(generated_copy(draft), text)
+    put(draft, text)
+    remove(new_beside(draft))  # a stale proposal for a draft that is now current
     return DraftWrite(draft, draft, status)
 
 

@@ -1,13 +1,17 @@
--- Every landed row from the Parquet lake, as landed (duplicates across batches included).
--- The lake path is set by the builder as the variable lake_glob.
+-- Every row of the committed lake files, as landed (duplicates across batches included), with the
+-- commit that last listed its file. The builder lists the files (raw.lake_file, variable lake_files):
+-- a file no commit lists is never read.
 create or replace table raw.daily_close as
 select
-    index_code,
-    source,
-    trade_date,
-    close,
-    source_symbol,
-    extracted_at,
-    batch_id,
-    landed_at
-from read_parquet(getvariable('lake_glob'), hive_partitioning = true, union_by_name = true)
+    r.index_code,
+    r.source,
+    r.trade_date,
+    r.close,
+    r.source_symbol,
+    r.extracted_at,
+    r.batch_id,
+    r.landed_at,
+    f.commit_seq
+from read_parquet(getvariable('lake_files'), hive_partitioning = true, union_by_name = true, filename = true) as r
+join raw.lake_file as f
+    on f.file = r.filename

@@ -1,4 +1,4 @@
--- One close per index and session: where batches overlap, the latest landing wins.
+-- One close per index and session: where committed files overlap, the latest commit wins.
 -- A view (materialized once, in marts.daily_close): copying ten million rows with their
 -- provenance into a second table cost more than every mart together.
 -- Only files whose date range overlaps another file of the same index can repeat a day (a batch
@@ -20,16 +20,16 @@ overlapping_file as materialized (
         and b.first_date <= a.last_date
         and a.first_date <= b.last_date
 )
-select r.index_code, r.trade_date, r.close, r.source, r.source_symbol, r.batch_id, r.landed_at
+select r.index_code, r.trade_date, r.close, r.source, r.source_symbol, r.batch_id, r.landed_at, r.commit_seq
 from raw.daily_close as r
 anti join overlapping_file as o
     using (index_code, source, batch_id)
 union all
-select r.index_code, r.trade_date, r.close, r.source, r.source_symbol, r.batch_id, r.landed_at
+select r.index_code, r.trade_date, r.close, r.source, r.source_symbol, r.batch_id, r.landed_at, r.commit_seq
 from raw.daily_close as r
 semi join overlapping_file as o
     using (index_code, source, batch_id)
 qualify row_number() over (
     partition by r.index_code, r.trade_date
-    order by r.landed_at desc, r.extracted_at desc, r.batch_id desc
+    order by r.commit_seq desc, r.batch_id desc
 ) = 1

@@ -1,0 +1,352 @@
+"""The steps weekly runs and backfills share: extract, check against the committed truth, commit, build.
+
+Each step is a few task calls. A step that refuses the run raises `Rejected` after keeping what a
+person needs (the batch in quarantine); `writing` is the one place a refused or failed run ends:
+its records are written, whatever it staged is dropped, and the run fails with one line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from prefect import get_run_logger
+from prefect.runtime import flow_run
+
+from smallcap import publish, writer
+from smallcap.errors import NotYetPublished, SmallcapError, SourceError, TransientSourceError, UnreadableInput
+from smallcap.indices import INDEX_CODES
+from smallcap.lake import batches, commits, records
+from smallcap.lake.truth import committed_file_frame
+from smallcap.quality.gate import DocsSite, GateConfig, GateReport, input_failure
+from smallcap.settings import Settings
+from smallcap.sources import CHECK_SOURCES, carried_by, get_source
+from smallcap.sources.freshness import wait_for_session
+from tasks.extract import extract_closes
+from tasks.land import land_batch, stage_commit
+from tasks.load import build_warehouse
+from tasks.reconcile import quarantine_disagreement, reconcile_batches
+from tasks.record import record_revisions, record_run, record_validation, stage_records, write_records
+from tasks.validate import committed_closes, publish_gate_summary, quarantine_batch, validate_batch, verify_lake
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+class Rejected(SmallcapError):
+    """The run refused its batch (gate, cross-check, source): already kept for a person; the run fails."""
+
+
+def settings_for(
+    source: str | None, csv_path: str | None, data_dir: str | None, check_source: str | None = None
+) -> Settings:
+    overrides = {"source": source, "csv_path": csv_path, "data_dir": data_dir, "check_source": check_source}
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    if settings.check_source is not None:
+        if settings.check_source not in CHECK_SOURCES:
+            choices = " or ".join(CHECK_SOURCES)
+            raise SourceError(f"unknown cross-check source {settings.check_source!r}: choose {choices}")
+        if settings.check_source == settings.source:
+            raise SourceError(f"the cross-check source must differ from the primary source {settings.source!r}")
+    return settings
+
+
+@dataclass
+class Run:
+    """One weekly run or backfill: who it is, what it has recorded so far, how it ended."""
+
+    settings: Settings
+    kind: str  # weekly | backfill
+    run_name: str
+    flow_run_id: str = field(default_factory=lambda: str(flow_run.id))
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    today: date = field(default_factory=lambda: datetime.now(NEW_YORK).date())
+    week: date | None = None
+    batch_id: str | None = None
+    batch_rows: int = 0  # the batch the gate last saw
+    rows: int = 0  # rows committed by this run
+    log: list[commits.Commit] = field(default_factory=list)
+    base: int = 0  # the last commit this run has read (or published itself)
+    live: dict[str, commits.Live] = field(default_factory=dict)
+    pending: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    failure: str | None = None
+
+    @property
+    def ids(self) -> dict[str, str]:
+        return {"flow_run_id": self.flow_run_id, "run_name": self.run_name}
+
+    def add(self, table: str, rows: list[dict[str, Any]]) -> None:
+        self.pending.setdefault(table, []).extend(rows)
+
+    def finish(self, gate_status: str, outputs: dict[str, str] | str) -> None:
+        row = record_run(
+            **self.ids,
+            week_ending=self.week,
+            source=self.settings.source,
+            batch_id=self.batch_id,
+            rows=self.rows if self.kind == "backfill" else self.batch_rows,
+            gate_status=gate_status,
+            started_at=self.started,
+            outputs=outputs,
+        )
+        self.add("pipeline_runs", [row])
+
+
+@contextmanager
+def writing(run: Run) -> Iterator[publish.Release]:
+    """Hold the data folder, recover what a dead run left, and end a refused or failed run in one place."""
+    settings, say = run.settings, get_run_logger()
+    release = None
+    try:
+        with writer.exclusive(settings.data_dir, run.run_name, settings.writer_wait_seconds, say.info):
+            for line in recover(settings):
+                say.warning(line)
+            release = publish.Release(settings.data_dir, f"{run.flow_run_id[:8]}-{os.getpid()}")
+            try:
+                yield release
+            except Exception as exc:
+                release.discard()  # nothing of a failed run is published
+                run.failure = _one_line(exc, say)
+                if isinstance(exc, UnreadableInput):
+                    run.failure = _keep_unreadable(run, exc)
+                if run.batch_id is not None:  # a run that got no batch has nothing to record
+                    run.finish("failed", run.failure)
+                write_records(settings.lake_dir, run.pending, f"{run.flow_run_id}-failed")
+    except writer.WriterBusy as exc:
+        run.failure = str(exc)
+
+
+def _one_line(exc: Exception, say: logging.LoggerAdapter | logging.Logger) -> str:
+    if isinstance(exc, SmallcapError):
+        return str(exc)
+    say.exception("the run failed")  # a fault, not bad data: the traceback goes to the log
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
+def recover(settings: Settings) -> list[str]:
+    """Finish or drop what a dead run left, adopt a lake older than the commit log, set aside uncommitted files."""
+    notes = publish.recover(settings.data_dir)
+    lake = settings.lake_dir
+    log = commits.read_log(lake)
+    stray = commits.uncommitted(lake, log)
+    if stray and not log:
+        for group in commits.adoption_order(stray):
+            files = commits.describe(lake, group)
+            commits.append(lake, commits.new_commit(commits.read_log(lake), "adopted", "", "adopted", files))
+        notes.append(f"adopted {len(stray)} lake file(s) written before the commit log, in landing order")
+    elif stray:
+        kept = settings.quarantine_dir / f"uncommitted-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}"
+        for path in stray:
+            target = kept / path.relative_to(lake)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+        (kept / "reason.txt").write_text(
+            "landed by a run that did not commit (killed, or failed after landing): never part of the truth\n",
+            encoding="utf-8",
+        )
+        notes.append(f"set aside {len(stray)} lake file(s) no commit lists (a run stopped after landing) in {kept}")
+    health = warehouse_health(settings.warehouse_path, bool(log))
+    if health:
+        notes.append(health)
+    return notes
+
+
+def warehouse_health(path: Path, has_commits: bool) -> str | None:
+    """A warning when the published warehouse is gone or broken: this run rebuilds it from the committed lake."""
+    import duckdb
+
+    if not path.exists():
+        return f"{path} is missing: rebuilding it from the committed lake" if has_commits else None
+    if path.stat().st_size == 0:
+        return f"{path} is empty: rebuilding it from the committed lake"
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            con.sql("select count(*) from marts.daily_close").fetchall()
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            return None  # an analyst holds it read-write: readable, and replaced by rename all the same
+        return f"{path} cannot be read ({str(exc).splitlines()[0]}): rebuilding it from the committed lake"
+    except duckdb.Error as exc:
+        return f"{path} cannot be read ({str(exc).splitlines()[0]}): rebuilding it from the committed lake"
+    return None
+
+
+def _keep_unreadable(run: Run, exc: UnreadableInput) -> str:
+    """An input file that cannot even be parsed: no batch for GX, but kept and recorded like one."""
+    settings = run.settings
+    origin = get_source(settings.source, settings.csv_path).origin
+    report: GateReport = input_failure(str(exc))
+    run.batch_id = hashlib.sha256(origin.read_bytes()).hexdigest()[:16] if origin and origin.is_file() else "unreadable"
+    run.add("validation_results", record_validation(report, **run.ids, batch_id=run.batch_id))
+    publish_gate_summary(report, run.batch_id)
+    kept = quarantine_batch(None, report, settings.quarantine_dir, run.run_name, origin)
+    return f"{report.reason()} (input kept in {kept})"
+
+
+def extract(
+    run: Run,
+    first: date,
+    last: date,
+    source: str | None = None,
+    codes: tuple[str, ...] | None = None,
+    wait_for: date | None = None,
+    label: str = "",
+) -> pd.DataFrame:
+    """A batch from the run's source (or the cross-check `source`), with the configured retries."""
+    settings = run.settings
+    name = source or settings.source
+    retrying = extract_closes.with_options(
+        retries=settings.extract_retries,
+        retry_delay_seconds=settings.extract_retry_delays() or 0,
+        task_run_name=f"extract {name} closes {label}".strip() if label else None,
+    )
+
+    def fetch() -> pd.DataFrame:
+        return retrying(name, None if source else settings.csv_path, first, last, codes)
+
+    try:
+        if wait_for is None:
+            return fetch()
+        say = get_run_logger().info
+        window, every = settings.freshness_window_minutes, settings.freshness_interval_minutes
+        return wait_for_session(fetch, wait_for, INDEX_CODES, name, window, every, say)
+    except TransientSourceError as exc:
+        where = "cross-check " if source else ""
+        raise Rejected(f"{where}{exc} (gave up after {settings.extract_retries + 1} attempts)") from None
+    except NotYetPublished as exc:
+        raise Rejected(str(exc)) from None
+
+
+def verify(run: Run, batch: pd.DataFrame | None = None) -> None:
+    """Read the commit log and check every committed file (a batch may heal the files it lands again)."""
+    run.log = commits.read_log(run.settings.lake_dir)
+    run.base = commits.head(run.log)
+    relanded = batches.relative_paths(batch) if batch is not None and not batch.empty else set()
+    run.live = verify_lake(run.settings.lake_dir, run.log, relanded)
+
+
+def gate(
+    run: Run,
+    batch: pd.DataFrame,
+    allow_revisions: bool,
+    week_ending: date,
+    required: Sequence[str] = INDEX_CODES,
+    docs: bool = True,
+) -> GateReport:
+    """The quality gate, revisions compared with the committed truth; a rejected batch goes to quarantine."""
+    settings = run.settings
+    run.batch_id, run.batch_rows = batches.batch_id(batch), len(batch)
+    truth = None
+    if {"index_code", "trade_date"} <= set(batch.columns) and batch["trade_date"].notna().any():
+        codes = sorted(set(batch["index_code"].dropna().astype(str)))
+        days = pd.to_datetime(batch["trade_date"]).dropna()
+        truth = committed_closes(settings.lake_dir, run.live, codes, days.min().date(), days.max().date())
+    config = GateConfig(
+        move_warning=settings.move_warning,
+        move_error=settings.move_error,
+        revision_tolerance=settings.revision_tolerance,
+        allow_revisions=allow_revisions,
+    )
+    site = DocsSite(settings.docs_dir, settings.gx_results_dir, run.run_name) if docs else None
+    report = validate_batch(batch, week_ending, run.today, truth, config, site, required)
+    run.add("validation_results", record_validation(report, **run.ids, batch_id=run.batch_id))
+    run.add("revisions", record_revisions(report, **run.ids, batch_id=run.batch_id))
+    if docs:
+        publish_gate_summary(report, run.batch_id)
+    for warning in report.warnings:
+        get_run_logger().warning("gate warning (batch passes): %s", warning.line())
+    if not report.success:
+        origin = get_source(settings.source, settings.csv_path).origin
+        kept = quarantine_batch(batch, report, settings.quarantine_dir, run.run_name, origin)
+        raise Rejected(f"{report.reason()} (batch kept in {kept})")
+    return report
+
+
+def cross_check(run: Run, batch: pd.DataFrame, first: date, last: date, label: str = "") -> None:
+    """With a check source, the batch must agree with it on every common day before anything lands."""
+    settings = run.settings
+    if settings.check_source is None:
+        return
+    codes = tuple(c for c in INDEX_CODES if c in carried_by(settings.check_source))
+    check = extract(run, first, last, settings.check_source, codes, label=label)
+    result = reconcile_batches(batch, check, settings.reconcile_tolerance)
+    if not result.success:
+        kept = quarantine_disagreement(batch, check, result, settings.quarantine_dir, run.run_name)
+        raise Rejected(f"{result.reason()} (batch kept in {kept})")
+    get_run_logger().info("reconciled with %s: %d common closes agree", settings.check_source, result.compared)
+
+
+def commit(run: Run, batch: pd.DataFrame, release: publish.Release) -> commits.Commit:
+    """Land the batch and stage the commit that makes it the truth; the release publishes both."""
+    lake = run.settings.lake_dir
+    files = land_batch(batch, lake)
+    done = stage_commit(lake, run.log, files, release, kind=run.kind, run_id=run.flow_run_id, run_name=run.run_name)
+    run.log = [*run.log, done]
+    run.rows += len(batch)
+    for f in done.files:
+        run.live[f.path] = commits.Live(f.path, f.sha256, done.seq)
+    return done
+
+
+def build(run: Run, release: publish.Release, outputs: Callable[[], dict[str, str]]) -> Path:
+    """The warehouse from the committed files plus this run's commit, with this run's records, staged."""
+    settings = run.settings
+    run.finish("passed", outputs())
+    meta = {
+        t: records.with_rows(records.read_all(settings.lake_dir, t), t, run.pending.get(t, [])) for t in records.SCHEMAS
+    }
+    files = committed_file_frame(settings.lake_dir, run.live)
+    target = release.staged(settings.warehouse_path, last=True)
+    stage_records(release, settings.lake_dir, run.pending, run.flow_run_id)
+    return build_warehouse(files, target, meta)
+
+
+def publish_release(run: Run, release: publish.Release) -> None:
+    """The commit point, taken only if no other commit landed since this run read the log."""
+    latest = commits.head(commits.read_log(run.settings.lake_dir))
+    if latest != run.base:
+        raise SmallcapError(
+            f"the lake moved on to commit {latest} while this run built on commit {run.base}: nothing was "
+            "published; run again"
+        )
+    release.publish()
+    run.base = commits.head(run.log)
+
+
+def report_paths(settings: Settings, week: date) -> dict[str, Path]:
+    """Where the run's outputs are published (its run record lists them)."""
+    out = settings.reports_dir / f"{week:%Y-%m-%d}"
+    return {
+        "warehouse": settings.warehouse_path,
+        "draft": out / "comment.ja.md",
+        "chart": out / "ratio.png",
+        "draft_en": out / "comment.en.md",
+        "chart_svg": out / "ratio.svg",
+    }
+
+
+def outputs(settings: Settings, week: date, paths: dict[str, Path], drafts: dict[str, Any]) -> dict[str, str]:
+    """What a completed weekly run returns: the published paths and the drafts' status."""
+    ja, en = drafts["ja"], drafts["en"]
+    return {
+        "week_ending": f"{week:%Y-%m-%d}",
+        "warehouse": str(paths["warehouse"]),
+        "lake": str(settings.lake_dir),
+        "draft": str(ja.draft),
+        "draft_status": ja.status,  # created | replaced | kept (edited: this run's draft went beside it)
+        "draft_written": str(ja.written),
+        "draft_en": str(en.draft),
+        "draft_en_status": en.status,
+        "draft_en_written": str(en.written),
+        "chart": str(paths["chart"]),
+        "chart_svg": str(paths["chart_svg"]),
+        "notes": "; ".join(d.message for d in drafts.values() if d.status == "kept"),
+    }
