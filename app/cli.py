@@ -230,6 +230,9 @@ def backfill(
     csv: CsvOption = None,
     data_dir: DataDirOption = None,
     chunk_weeks: Annotated[int, typer.Option(help="NYSE weeks per chunk (one gate run and one checkpoint each).")] = 13,
+    allow_revisions: Annotated[
+        bool, typer.Option(help="Accept changed closes for dates the lake already holds (recorded).")
+    ] = False,
 ) -> None:
     """Fill history from --start: chunk by chunk through the gate into the lake, then build the warehouse.
 
@@ -288,7 +291,9 @@ def backfill(
     with progress:
         watcher.start()
         try:
-            outputs = backfill_flow(start=first, end=last, chunk_weeks=chunk_weeks, **args)
+            outputs = backfill_flow(
+                start=first, end=last, chunk_weeks=chunk_weeks, allow_revisions=allow_revisions, **args
+            )
         except (SmallcapError, FailedRun) as exc:
             failure = str(exc)
         except Exception as exc:  # noqa: BLE001  (anything else still ends in one line, not a traceback)
@@ -303,6 +308,45 @@ def backfill(
     typer.echo(f"landed rows  {outputs['landed_rows']}")
     typer.echo(f"warehouse    {outputs['warehouse']}")
     typer.echo(f"lake         {outputs['lake']}")
+
+
+lake_app = typer.Typer(no_args_is_help=True, help="The Parquet lake's commit log and the files it lists.")
+app.add_typer(lake_app, name="lake")
+
+
+@lake_app.command("verify")
+def lake_verify(data_dir: DataDirOption = None) -> None:
+    """Check every committed lake file against the checksum recorded at its commit (read-only)."""
+    from smallcap.lake import commits
+    from smallcap.settings import Settings
+
+    lake = (Settings() if data_dir is None else Settings(data_dir=data_dir)).lake_dir
+    log = commits.read_log(lake)
+    live = commits.live_files(log)
+    found = commits.problems(lake, live)
+    for problem in found:
+        typer.echo(problem.line())
+    if found:
+        _fail(f"{len(found)} of {len(live)} committed lake file(s) damaged: run `smallcap lake repair`")
+    typer.echo(f"ok: {len(live)} committed file(s) in {len(log)} commit(s) match their checksums")
+
+
+@lake_app.command("repair")
+def lake_repair(data_dir: DataDirOption = None) -> None:
+    """Take damaged or missing files out of the lake's truth (a repair commit); they are moved to lake/damaged/."""
+    from smallcap import publish, writer
+    from smallcap.errors import SmallcapError
+    from smallcap.lake import repair
+    from smallcap.settings import Settings
+
+    settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
+    try:
+        with writer.exclusive(settings.data_dir, "lake repair", settings.writer_wait_seconds, typer.echo):
+            result = publish.recover(settings.data_dir) + repair.repair(settings.lake_dir)
+    except SmallcapError as exc:
+        _fail(str(exc))
+    for line in result:
+        typer.echo(line)
 
 
 def _require_server(command: str) -> None:

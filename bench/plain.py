@@ -58,20 +58,26 @@ def plain_flow(seconds: MutableMapping[str, float] | None = None) -> Iterator[An
     start = time.perf_counter()
     from prefect.tasks import Task
 
+    import flows.steps as steps
     import flows.weekly_report as module
 
     seconds["import flow module"] = time.perf_counter() - start
-    patches: dict[str, Any] = {
-        name: _PlainTask(obj, seconds) for name, obj in vars(module).items() if isinstance(obj, Task)
-    }
-    patches.update(dict.fromkeys(ORCHESTRATION_ONLY, lambda *args, **kwargs: None))
-    patches["flow_run"] = SimpleNamespace(id=uuid.uuid4())
+    run = SimpleNamespace(id=uuid.uuid4(), name="weekly-plain")
+    patched = {}
+    for mod in (module, steps):  # the flow and the steps it shares with the backfill
+        patches: dict[str, Any] = {
+            name: _PlainTask(obj, seconds) for name, obj in vars(mod).items() if isinstance(obj, Task)
+        }
+        patches.update({n: (lambda *args, **kwargs: None) for n in ORCHESTRATION_ONLY if hasattr(mod, n)})
+        patches["flow_run"] = run
+        patched[mod] = patches
 
     def refuse(task: Task, *args: Any, **kwargs: Any) -> None:
         raise RuntimeError(f"task {task.name!r} would run through Prefect in the plain run")
 
     with ExitStack() as stack:
-        stack.enter_context(mock.patch.multiple(module, **patches))
+        for mod, patches in patched.items():
+            stack.enter_context(mock.patch.multiple(mod, **patches))
         stack.enter_context(mock.patch.object(Task, "__call__", refuse))
         # The run logger, wherever the flow or a task asks for it: a standard logger instead.
         for name, loaded in list(sys.modules.items()):

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from smallcap.calendar import sessions_between
+from smallcap.lake import commits
 from smallcap.lake.batches import land
 
 # The day before the bundled sample starts: history generated up to here joins the sample's run.
@@ -73,7 +74,9 @@ def land_universe(frame: pd.DataFrame, lake_dir: Path, source: str = "synthetic"
     files = 0
     for i in range(0, len(codes), series_per_batch):
         chunk = frame[frame["index_code"].isin(codes[i : i + series_per_batch])]
-        files += len(land(as_batch(chunk, source), lake_dir))
+        landed = land(as_batch(chunk, source), lake_dir)
+        commits.commit_now(lake_dir, landed, "bench", "synthetic universe")  # as a run commits its batch
+        files += len(landed)
     return files
 
 

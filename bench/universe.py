@@ -41,12 +41,15 @@ def indices_for(n_series: int) -> pd.DataFrame:
 
 
 def run_sql(lake: Path, out: Path, n_series: int) -> dict:
+    from smallcap.lake import commits
+    from smallcap.lake.truth import committed_file_frame
     from warehouse.build import build
 
     timings: dict[str, float] = {}
     start, cpu = time.perf_counter(), _cpu_s()
+    files = committed_file_frame(lake, commits.live_files(commits.read_log(lake)))
     warehouse = build(
-        lake, out / "warehouse.duckdb", indices_for(n_series), sessions_between, {}, pairs_for(n_series), timings
+        files, out / "warehouse.duckdb", indices_for(n_series), sessions_between, {}, pairs_for(n_series), timings
     )
     # Taken before counting the rows: counting the staging view recomputes it.
     seconds, cpu, peak = time.perf_counter() - start, _cpu_s() - cpu, _maxrss_mb()

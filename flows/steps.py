@@ -114,6 +114,8 @@ def writing(run: Run) -> Iterator[publish.Release]:
                 yield release
             except Exception as exc:
                 release.discard()  # nothing of a failed run is published
+                for row in run.pending.get("revisions", []):
+                    row["accepted"] = False  # found, but never committed
                 run.failure = _one_line(exc, say)
                 if isinstance(exc, UnreadableInput):
                     run.failure = _keep_unreadable(run, exc)
@@ -139,8 +141,7 @@ def recover(settings: Settings) -> list[str]:
     stray = commits.uncommitted(lake, log)
     if stray and not log:
         for group in commits.adoption_order(stray):
-            files = commits.describe(lake, group)
-            commits.append(lake, commits.new_commit(commits.read_log(lake), "adopted", "", "adopted", files))
+            commits.commit_now(lake, group, "adopted", "lake written before the commit log")
         notes.append(f"adopted {len(stray)} lake file(s) written before the commit log, in landing order")
     elif stray:
         kept = settings.quarantine_dir / f"uncommitted-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}"
@@ -170,6 +171,9 @@ def warehouse_health(path: Path, has_commits: bool) -> str | None:
     try:
         with duckdb.connect(str(path), read_only=True) as con:
             con.sql("select count(*) from marts.daily_close").fetchall()
+            ((blocks, block_size),) = con.sql("select total_blocks, block_size from pragma_database_size()").fetchall()
+        if path.stat().st_size < blocks * block_size:  # DuckDB opens a cut-off file; its blocks are not all there
+            return f"{path} is truncated ({path.stat().st_size} of {blocks * block_size}+ bytes): rebuilding it from the committed lake"
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             return None  # an analyst holds it read-write: readable, and replaced by rename all the same
@@ -244,11 +248,12 @@ def gate(
     """The quality gate, revisions compared with the committed truth; a rejected batch goes to quarantine."""
     settings = run.settings
     run.batch_id, run.batch_rows = batches.batch_id(batch), len(batch)
-    truth = None
+    codes, first, last = [], None, None
     if {"index_code", "trade_date"} <= set(batch.columns) and batch["trade_date"].notna().any():
         codes = sorted(set(batch["index_code"].dropna().astype(str)))
         days = pd.to_datetime(batch["trade_date"]).dropna()
-        truth = committed_closes(settings.lake_dir, run.live, codes, days.min().date(), days.max().date())
+        first, last = days.min().date(), days.max().date()
+    truth = committed_closes(settings.lake_dir, run.live, codes, first, last)
     config = GateConfig(
         move_warning=settings.move_warning,
         move_error=settings.move_error,

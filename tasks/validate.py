@@ -33,8 +33,8 @@ def verify_lake(
 
 @task(name="read committed closes (lake)", cache_policy=NO_CACHE)
 def committed_closes(
-    lake_dir: Path, live: Mapping[str, commits.Live], codes: Collection[str], first: date, last: date
-) -> pd.DataFrame | None:
+    lake_dir: Path, live: Mapping[str, commits.Live], codes: Collection[str], first: date | None, last: date | None
+) -> pd.DataFrame:
     return truth.committed_closes(lake_dir, live, codes, first, last)
 
 

@@ -79,14 +79,18 @@ def test_bad_week_ending_is_refused_before_any_work(tmp_path: Path) -> None:
 def _small_warehouse(data_dir: Path) -> Path:
     from datetime import date
 
+    from smallcap.lake import commits
     from smallcap.lake.batches import land
+    from smallcap.lake.truth import committed_file_frame
     from smallcap.sources.batch import from_long_text
     from tasks.load import build_warehouse
 
     daily = read_closes(YEAR)
     text = daily.assign(date=daily["date"].dt.strftime("%Y-%m-%d")).astype(str)
-    land(from_long_text(text, "csv", date(2000, 1, 1), date(2025, 11, 21)), data_dir / "lake")
-    return build_warehouse.fn(data_dir / "lake", data_dir / "warehouse.duckdb")
+    lake = data_dir / "lake"
+    commits.commit_now(lake, land(from_long_text(text, "csv", date(2000, 1, 1), date(2025, 11, 21)), lake), "t", "t")
+    files = committed_file_frame(lake, commits.live_files(commits.read_log(lake)))
+    return build_warehouse.fn(files, data_dir / "warehouse.duckdb", {})
 
 
 def test_sql_reads_the_warehouse_read_only(tmp_path: Path) -> None:

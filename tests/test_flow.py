@@ -38,7 +38,7 @@ def test_default_run_on_the_bundled_sample(tmp_path: Path) -> None:
 
     # Every figure in the draft, recomputed from the shipped sample with pandas.
     sample = pd.read_csv(
-        Path(__file__).parents[1] / "smallcap" / "sample_data" / "index_closes.csv", parse_dates=["date"]
+        Path(__file__).parents[1] / "smallcap" / "sources" / "sample_data" / "index_closes.csv", parse_dates=["date"]
     )
     weekly = independent.weekly_close(sample[sample["date"] <= "2025-12-12"])
     rs = independent.relative_strength(weekly).iloc[-1]
@@ -259,4 +259,5 @@ def test_a_bad_fund_nav_file_fails_the_run_before_anything_is_written(
     )
     assert state.is_failed()
     assert state.message == f"fund NAV file {navs}: nav must be a number > 0: 1 row(s), e.g. line 2: nav='abc'"
-    assert not data.exists()
+    # Only the writer's lock was taken: no lake, records, warehouse or report.
+    assert {p.name for p in data.rglob("*")} <= {".writer.lock", ".writer.owner.json", ".releases"}

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 
 WEEK = date(2025, 12, 12)
 ROOT = Path(__file__).parents[1]
-SAMPLE = ROOT / "smallcap" / "sample_data" / "index_closes.csv"
+SAMPLE = ROOT / "smallcap" / "sources" / "sample_data" / "index_closes.csv"
 ATTEMPTS = 4  # the first try and 3 retries (settings default)
 START = "2020-12-08"  # the week ending minus the 5-year lookback
 DAYS = 270  # sessions in the Yahoo recording from 2024-11-14 to 2025-12-12

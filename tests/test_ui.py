@@ -17,14 +17,16 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 # Every step of a successful weekly run, as its task is named.
 STEPS = {
     "extract closes",
-    "read published closes (warehouse, read-only)",
+    "verify committed lake files",
+    "read committed closes (lake)",
     "validate batch (Great Expectations)",
     "record validation results",
     "record revised closes",
     "publish gate summary to Prefect UI",
     "land batch in Parquet lake",
+    "stage lake commit",
     "record pipeline run",
-    "build and publish warehouse",
+    "build warehouse",
     "read week figures from marts",
     "compute fund performance table",
     "draw ratio chart",

@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 
 from smallcap.calendar import sessions_between
+from smallcap.lake import commits
 from smallcap.lake.batches import land
+from smallcap.lake.truth import committed_file_frame
 from smallcap.sources.batch import from_long_text
 from tasks.load import build_warehouse
 from tests import independent
@@ -24,10 +26,14 @@ def _batch(frame: pd.DataFrame, end: date, source: str = "csv") -> pd.DataFrame:
     return from_long_text(text, source, date(2000, 1, 1), end)
 
 
+def _committed(lake: Path) -> pd.DataFrame:
+    return committed_file_frame(lake, commits.live_files(commits.read_log(lake)))
+
+
 def _build(tmp_path: Path, *batches: pd.DataFrame) -> Path:
-    for b in batches:
-        land(b, tmp_path / "lake")
-    return build_warehouse.fn(tmp_path / "lake", tmp_path / "warehouse.duckdb")
+    for b in batches:  # each batch landed and committed in turn, as runs do
+        commits.commit_now(tmp_path / "lake", land(b, tmp_path / "lake"), "test", "test")
+    return build_warehouse.fn(_committed(tmp_path / "lake"), tmp_path / "warehouse.duckdb", {})
 
 
 def _mart(path: Path, name: str) -> pd.DataFrame:
@@ -94,7 +100,7 @@ def test_known_weeks_on_real_data(tmp_path: Path) -> None:
     }
 
 
-def test_latest_landing_wins(tmp_path: Path) -> None:
+def test_latest_commit_wins(tmp_path: Path) -> None:
     daily = read_closes(YEAR)
     first = _batch(daily, date(2025, 11, 21))
     revised = daily.copy()
@@ -131,7 +137,7 @@ def test_failed_model_test_keeps_the_published_warehouse(tmp_path: Path) -> None
     before = warehouse.read_bytes()
     indices = pd.DataFrame({"index_code": ["SPX", "SPX"], "name_en": ["a", "b"], "name_ja": ["a", "b"]})
     with pytest.raises(WarehouseTestFailed, match=r"raw.index.index_code unique: 1 row"):
-        build(tmp_path / "lake", warehouse, indices, sessions_between)
+        build(_committed(tmp_path / "lake"), warehouse, indices, sessions_between)
     assert warehouse.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lake", "warehouse.duckdb"]
 
@@ -143,7 +149,8 @@ def test_lake_files_of_an_older_layout_still_load(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
     daily = read_closes(YEAR)
-    land(_batch(daily[daily["date"] > "2025-06-01"], date(2025, 11, 21)), tmp_path / "lake")
+    lake = tmp_path / "lake"
+    commits.commit_now(lake, land(_batch(daily[daily["date"] > "2025-06-01"], date(2025, 11, 21)), lake), "t", "t")
     older = daily[daily["date"] <= "2025-06-01"]
     for code, rows in older.groupby("index_code"):
         folder = tmp_path / "lake" / "daily_close" / "source=csv" / f"index_code={code}"
@@ -156,11 +163,12 @@ def test_lake_files_of_an_older_layout_still_load(tmp_path: Path) -> None:
             }
         )
         pq.write_table(table, folder / "batch-oldlayout.parquet")
+        commits.commit_now(lake, [folder / "batch-oldlayout.parquet"], "t", "t")
     old_warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(old_warehouse)) as con:  # a warehouse of an older shape
         con.sql("create schema marts; create table marts.weekly_close(index_code varchar, week_ending date)")
 
-    warehouse = build_warehouse.fn(tmp_path / "lake", old_warehouse)
+    warehouse = build_warehouse.fn(_committed(lake), old_warehouse, {})
     closes = _mart(warehouse, "daily_close")
     assert len(closes) == 3 * 252
     expected = independent.weekly_close(daily)
@@ -181,7 +189,7 @@ def test_a_dead_builds_spill_folder_is_removed(tmp_path: Path) -> None:
     assert not spill.exists()
 
 
-def test_latest_landing_wins_across_sources_and_untouched_files_pass_through(tmp_path: Path) -> None:
+def test_latest_commit_wins_across_sources_and_untouched_files_pass_through(tmp_path: Path) -> None:
     daily = read_closes(YEAR)
     early = daily[daily["date"] <= "2025-06-30"]
     first = _batch(early, date(2025, 6, 30), source="sample")

@@ -107,7 +107,7 @@ def test_run_with_a_read_write_holder_succeeds_without_touching_its_file(
     assert _ask(writer, "same").endswith("datetime.date(2025, 11, 14))")
 
 
-@pytest.mark.parametrize("point", ["land", "records", "build", "publish", "draft"])
+@pytest.mark.parametrize("point", ["land", "build", "commit", "records", "draft", "publish"])
 def test_sigkill_at_any_step_loses_nothing_and_the_next_run_completes(
     tmp_path: Path, year_csv: Path, point: str, reference: dict[str, list[tuple]]
 ) -> None:

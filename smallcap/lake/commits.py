@@ -37,6 +37,8 @@ class LakeFile:
     path: str  # relative to the lake folder, with forward slashes
     sha256: str
     rows: int
+    first_date: str = ""  # the days it holds, to say what to extract again if it is lost
+    last_date: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,9 @@ def describe(lake_dir: Path, paths: Iterable[Path]) -> tuple[LakeFile, ...]:
     out = []
     for p in paths:
         rel = p.resolve().relative_to(lake_dir.resolve()).as_posix()
-        out.append(LakeFile(rel, sha256(p), pq.ParquetFile(p).metadata.num_rows))
+        days = pq.read_table(p, columns=["trade_date"]).column("trade_date")
+        first, last = (str(min(days.to_pylist())), str(max(days.to_pylist()))) if len(days) else ("", "")
+        out.append(LakeFile(rel, sha256(p), len(days), first, last))
     return tuple(out)
 
 
@@ -153,6 +157,13 @@ def append(lake_dir: Path, commit: Commit) -> Path:
     finally:
         partial.unlink()
     return target
+
+
+def commit_now(lake_dir: Path, paths: Sequence[Path], kind: str, run_name: str, run_id: str = "") -> Commit:
+    """Commit landed files at once, outside a run's release (adoption of an old lake, tools, tests)."""
+    commit = new_commit(read_log(lake_dir), kind, run_id, run_name, describe(lake_dir, paths))
+    append(lake_dir, commit)
+    return commit
 
 
 def problems(lake_dir: Path, live: dict[str, Live]) -> list[Problem]:

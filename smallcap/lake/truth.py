@@ -40,13 +40,16 @@ def _index_code(path: str) -> str:
     return part.removeprefix("index_code=")
 
 
+EMPTY = {"index_code": "str", "trade_date": "datetime64[us]", "close": "float64"}
+
+
 def committed_closes(
-    lake_dir: Path, live: Mapping[str, Live], codes: Collection[str], first: date, last: date
-) -> pd.DataFrame | None:
-    """(index_code, trade_date, close) the lake holds for these indices and days; None when it holds none."""
+    lake_dir: Path, live: Mapping[str, Live], codes: Collection[str], first: date | None, last: date | None
+) -> pd.DataFrame:
+    """(index_code, trade_date, close) the lake holds for these indices and days (none without days)."""
     files = committed_file_frame(lake_dir, live, codes)
-    if files.empty:
-        return None
+    if files.empty or first is None or last is None:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in EMPTY.items()})
     with duckdb.connect() as con:
         con.register("committed_file", files)
         con.execute("set variable files = ?", [files["file"].tolist()])

@@ -1,7 +1,8 @@
 """Run the weekly flow in a separate process and SIGKILL it at a chosen point.
 
-Usage: killed_run.py POINT CSV WEEK DATA_DIR. The process talks to the Prefect server named by
-PREFECT_API_URL. POINT is one of: land, records, build, publish, draft.
+Usage: killed_run.py POINT CSV WEEK DATA_DIR [revise]. The process talks to the Prefect server named
+by PREFECT_API_URL. POINT is one of: land, build, commit, records, draft, publish (the order a run
+reaches them: landing, building, then the release's renames). `revise` allows revisions.
 """
 
 import os
@@ -24,9 +25,10 @@ def die(*_args: object, **_kwargs: object) -> None:
 real_replace = os.replace
 renames_into = {
     "land": lambda dst: dst.name.startswith("batch-") and dst.suffix == ".parquet",  # a lake file
-    "records": lambda dst: dst.parent.parent.name == "meta",  # a run record
-    "publish": lambda dst: dst.name == "warehouse.duckdb",  # the new warehouse, complete
-    "draft": lambda dst: dst.suffix == ".md",  # after the publish, while the drafts are written
+    "commit": lambda dst: dst.parent.name == "commits",  # the release's first rename: the lake commit
+    "records": lambda dst: dst.parent.parent.name == "meta",  # a run record, mid-release
+    "draft": lambda dst: dst.suffix == ".md",  # mid-release, the drafts
+    "publish": lambda dst: dst.name == "warehouse.duckdb",  # the release's last rename: the warehouse
 }
 
 
@@ -43,5 +45,8 @@ if point == "build":  # models built into the new file, before docs, tests and p
 elif point not in renames_into:
     sys.exit(f"unknown point {point}")
 
-weekly_report(source="csv", csv_path=csv_path, week_ending=date.fromisoformat(week), data_dir=data_dir)
+revise = sys.argv[5:] == ["revise"]
+weekly_report(
+    source="csv", csv_path=csv_path, week_ending=date.fromisoformat(week), data_dir=data_dir, allow_revisions=revise
+)
 sys.exit("not killed: the kill point was never reached")
