@@ -8,6 +8,7 @@ mean of the 26 weekly ratios ending that week, missing unless all 26 exist.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, MutableMapping, Sequence
 from datetime import date
@@ -17,18 +18,28 @@ import pandas as pd
 
 
 def read_lake(lake_dir: Path) -> pd.DataFrame:
-    """Every landed row (raw.daily_close), index_code and source from the folder names."""
+    """Every committed row (raw.daily_close), index_code and source from the folder names, and the
+    commit that last listed its file (read from the commit log's JSON)."""
     raw = pd.read_parquet(lake_dir / "daily_close")
     for col in ("index_code", "source"):
         raw[col] = raw[col].astype("str")
     raw["trade_date"] = pd.to_datetime(raw["trade_date"])
-    return raw
+    seq: dict[str, int] = {}
+    for path in sorted((lake_dir / "commits").glob("[0-9]*.json")):
+        commit = json.loads(path.read_text(encoding="utf-8"))
+        for gone in commit.get("retracted", []):
+            seq.pop(gone, None)
+        seq.update({f["path"]: commit["seq"] for f in commit["files"]})
+    files = "daily_close/source=" + raw["source"] + "/index_code=" + raw["index_code"] + "/batch-" + raw["batch_id"]
+    raw["commit_seq"] = (files + ".parquet").map(seq)
+    return raw.dropna(subset=["commit_seq"]).astype({"commit_seq": "int64"})
 
 
 def stg_daily_close(raw: pd.DataFrame) -> pd.DataFrame:
-    latest_last = raw.sort_values(["landed_at", "extracted_at", "batch_id"], na_position="first", kind="stable")
+    latest_last = raw.sort_values(["commit_seq", "batch_id"], kind="stable")
     winners = latest_last.drop_duplicates(["index_code", "trade_date"], keep="last")
-    return winners[["index_code", "trade_date", "close", "source", "source_symbol", "batch_id", "landed_at"]]
+    cols = ["index_code", "trade_date", "close", "source", "source_symbol", "batch_id", "landed_at", "commit_seq"]
+    return winners[cols]
 
 
 def stg_trading_week(sessions: Sequence[date]) -> pd.DataFrame:

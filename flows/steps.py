@@ -102,28 +102,25 @@ class Run:
 
 @contextmanager
 def writing(run: Run) -> Iterator[publish.Release]:
-    """Hold the data folder, recover what a dead run left, and end a refused or failed run in one place."""
+    """Hold the data folder, recover what a dead run left, and end a refused or failed run in one place.
+
+    A second writer that waits in vain raises `WriterBusy` from here: that run has done nothing.
+    """
     settings, say = run.settings, get_run_logger()
-    release = None
-    try:
-        with writer.exclusive(settings.data_dir, run.run_name, settings.writer_wait_seconds, say.info):
-            for line in recover(settings):
-                say.warning(line)
-            release = publish.Release(settings.data_dir, f"{run.flow_run_id[:8]}-{os.getpid()}")
-            try:
-                yield release
-            except Exception as exc:
-                release.discard()  # nothing of a failed run is published
-                for row in run.pending.get("revisions", []):
-                    row["accepted"] = False  # found, but never committed
-                run.failure = _one_line(exc, say)
-                if isinstance(exc, UnreadableInput):
-                    run.failure = _keep_unreadable(run, exc)
-                if run.batch_id is not None:  # a run that got no batch has nothing to record
-                    run.finish("failed", run.failure)
-                write_records(settings.lake_dir, run.pending, f"{run.flow_run_id}-failed")
-    except writer.WriterBusy as exc:
-        run.failure = str(exc)
+    with writer.exclusive(settings.data_dir, run.run_name, settings.writer_wait_seconds, say.info):
+        for line in recover(settings):
+            say.warning(line)
+        release = publish.Release(settings.data_dir, f"{run.flow_run_id[:8]}-{os.getpid()}")
+        try:
+            yield release
+        except Exception as exc:
+            release.discard()  # nothing of a failed run is published
+            for row in run.pending.get("revisions", []):
+                row["accepted"] = False  # found, but never committed
+            run.failure = _keep_unreadable(run, exc) if isinstance(exc, UnreadableInput) else _one_line(exc, say)
+            if run.batch_id is not None:  # a run that got no batch has nothing to record
+                run.finish("failed", run.failure)
+            write_records(settings.lake_dir, run.pending, f"{run.flow_run_id}-failed")
 
 
 def _one_line(exc: Exception, say: logging.LoggerAdapter | logging.Logger) -> str:
@@ -172,8 +169,9 @@ def warehouse_health(path: Path, has_commits: bool) -> str | None:
         with duckdb.connect(str(path), read_only=True) as con:
             con.sql("select count(*) from marts.daily_close").fetchall()
             ((blocks, block_size),) = con.sql("select total_blocks, block_size from pragma_database_size()").fetchall()
-        if path.stat().st_size < blocks * block_size:  # DuckDB opens a cut-off file; its blocks are not all there
-            return f"{path} is truncated ({path.stat().st_size} of {blocks * block_size}+ bytes): rebuilding it from the committed lake"
+        size, needed = path.stat().st_size, blocks * block_size
+        if size < needed:  # DuckDB opens a cut-off file; its blocks are not all there
+            return f"{path} is truncated ({size} of {needed}+ bytes): rebuilding it from the committed lake"
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             return None  # an analyst holds it read-write: readable, and replaced by rename all the same

@@ -49,3 +49,15 @@ def year_csv(tmp_path: Path) -> Path:
 @pytest.fixture(scope="module")
 def year_csv_module(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_year_csv(tmp_path_factory.mktemp("csv"))
+
+
+def land_and_build(batches: list[pd.DataFrame], lake: Path, target: Path) -> Path:
+    """Land and commit each batch in turn, as runs do, then build the warehouse from the committed lake."""
+    from smallcap.lake import commits
+    from smallcap.lake.batches import land
+    from smallcap.lake.truth import committed_file_frame
+    from tasks.load import build_warehouse
+
+    for batch in batches:
+        commits.commit_now(lake, land(batch, lake), "test", "test")
+    return build_warehouse.fn(committed_file_frame(lake, commits.live_files(commits.read_log(lake))), target, {})

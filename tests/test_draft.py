@@ -185,13 +185,12 @@ GOLDEN = {
 
 
 def _warehouse(root: Path, daily: pd.DataFrame) -> Path:
-    from smallcap.lake.batches import land
     from smallcap.sources.batch import from_long_text
-    from tasks.load import build_warehouse
+    from tests.conftest import land_and_build
 
     text = daily.assign(date=daily["date"].dt.strftime("%Y-%m-%d")).astype(str)
-    land(from_long_text(text, "csv", date(2000, 1, 1), daily["date"].max().date()), root / "lake")
-    return build_warehouse.fn(root / "lake", root / "warehouse.duckdb")
+    batch = from_long_text(text, "csv", date(2000, 1, 1), daily["date"].max().date())
+    return land_and_build([batch], root / "lake", root / "warehouse.duckdb")
 
 
 @pytest.fixture(scope="module")

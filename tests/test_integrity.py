@@ -331,8 +331,9 @@ def _building(data: Path) -> bool:
 
 def test_a_paused_run_never_publishes_over_a_newer_one(tmp_path: Path) -> None:
     data = tmp_path / "data"
+    assert _run(data, _csv(tmp_path, "original.csv")).is_completed()
     first, revised = _csv(tmp_path, "first.csv", until=FIRST.isoformat()), _csv(tmp_path, "revised.csv", revised=True)
-    older = _start(data, first, FIRST)
+    older = _start(data, first, FIRST)  # a re-run of the week before
     _wait_for(lambda: _building(data), "the first run to build its warehouse")
     older.send_signal(signal.SIGSTOP)  # paused mid-build, holding the data folder
     try:
@@ -351,13 +352,13 @@ def test_a_paused_run_never_publishes_over_a_newer_one(tmp_path: Path) -> None:
     assert older.returncode == 0, out_older[-2000:]
     assert newer.returncode == 0, out_newer[-2000:]
 
-    # The newer run published last, from a commit that includes the older one's.
+    # The newer run published last, from a commit after the older one's, with its run and revision records.
     assert _dow_close(data) == REVISED
     assert _dow_week(True) in _draft(data)
     runs = _sql(data, "select run_name, gate_status from meta.pipeline_runs order by started_at")
-    assert runs == [("weekly-2025-11-14", "passed"), ("weekly-2025-11-21", "passed")]
-    assert _sql(data, "select close, accepted from meta.revisions") == [(REVISED, True)]
-    assert len(_commits(data)) == 2
+    assert runs == [("weekly-2025-11-21", "passed"), ("weekly-2025-11-14", "passed"), ("weekly-2025-11-21", "passed")]
+    assert _sql(data, "select published_close, close, accepted from meta.revisions") == [(ORIGINAL, REVISED, True)]
+    assert len(_commits(data)) == 3
 
 
 def test_a_second_writer_gives_up_after_the_wait_with_one_line(tmp_path: Path) -> None:
