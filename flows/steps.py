@@ -231,7 +231,8 @@ def verify(run: Run, batch: pd.DataFrame | None = None) -> None:
     """Read the commit log and check every committed file (a batch may heal the files it lands again)."""
     run.log = commits.read_log(run.settings.lake_dir)
     run.base = commits.head(run.log)
-    relanded = batches.relative_paths(batch) if batch is not None and not batch.empty else set()
+    whole = batch is not None and not batch.empty and {"source", "index_code"} <= set(batch.columns)
+    relanded = batches.relative_paths(batch) if whole else set()
     run.live = verify_lake(run.settings.lake_dir, run.log, relanded)
 
 

@@ -43,6 +43,7 @@ class Release:
         self.renames: list[tuple[Path, Path]] = []
         self.last: list[tuple[Path, Path]] = []
         self.deletes: list[Path] = []
+        self.committed = False
 
     def __enter__(self) -> Release:
         return self
@@ -81,11 +82,13 @@ class Release:
         partial.write_text(json.dumps(journal, indent=1), encoding="utf-8")
         _fsync(partial)
         os.replace(partial, path)  # the commit point: from here on the release happens, now or on recovery
+        self.committed = True
         _fsync(self.folder)
         apply(path)
 
     def discard(self) -> None:
-        _remove_staged(self.intent)
+        if not self.committed:  # past the commit point, the journal finishes the release instead
+            _remove_staged(self.intent)
 
 
 def apply(journal: Path) -> None:
