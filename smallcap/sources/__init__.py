@@ -10,6 +10,9 @@ from typing import Protocol
 import pandas as pd
 
 from smallcap.errors import SourceError
+from smallcap.settings import CHECK_SOURCES
+
+__all__ = ["CHECK_SOURCES", "Source", "carried_by", "get_source"]
 
 
 class Source(Protocol):
@@ -22,10 +25,6 @@ class Source(Protocol):
     def latest_date(self) -> date:
         """The newest date the source can deliver: the default week is the last complete one."""
         ...
-
-
-# Sources a run can cross-check its primary against (network sources with their own numbers).
-CHECK_SOURCES: tuple[str, ...] = ("fred", "yahoo")
 
 
 def get_source(name: str, csv_path: Path | None = None, codes: Sequence[str] | None = None) -> Source:
