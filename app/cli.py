@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
@@ -34,7 +34,7 @@ def _quiet_shutdown() -> None:
     logging.getLogger("prefect").setLevel(logging.WARNING)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     _quiet_shutdown()
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=1)

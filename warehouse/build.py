@@ -58,13 +58,6 @@ class WarehouseSpecError(WarehouseTestFailed):
     otherwise turn the model's tests off without a word. The build is discarded."""
 
 
-# The tests a .yml may declare (dbt's names). Columns: `not_null`, `unique`,
-# `relationships: {to: schema.table, field: column}`, `accepted_values: {values: [...]}`; models:
-# `unique_combination: [columns]`.
-COLUMN_TESTS = ("not_null", "unique", "relationships", "accepted_values")
-MODEL_TESTS = ("unique_combination",)
-
-
 @dataclass(frozen=True)
 class Relationship:
     """Every non-null value of the column is found in `to`.`field` (e.g. marts.dim_index.index_code)."""
@@ -98,6 +91,9 @@ def model_docs() -> list[ModelDoc]:
 
 
 def _model_doc(schema: str, model: dict[str, Any], where: str) -> ModelDoc:
+    """One model's entry. The tests it may declare carry dbt's names: on a column `not_null`, `unique`,
+    `relationships: {to: schema.table, field: column}`, `accepted_values: {values: [...]}`; on the model
+    `unique_combination: [columns]`. Anything else is refused, not skipped."""
     table = f"{schema}.{model['name']}"
     simple: dict[str, list[str]] = {}
     relationships: dict[str, Relationship] = {}
