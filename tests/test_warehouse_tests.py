@@ -12,8 +12,9 @@ import pytest
 
 from smallcap.calendar import sessions_between
 from smallcap.indices import INDICES
-from smallcap.lake import records
+from smallcap.lake import commits, records
 from smallcap.lake.batches import land
+from smallcap.lake.truth import committed_file_frame
 from smallcap.sources.batch import from_long_text
 from tests.conftest import YEAR, read_closes
 from warehouse import build as builder
@@ -29,16 +30,18 @@ INDEX_FRAME = pd.DataFrame(
 
 
 @pytest.fixture(scope="module")
-def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def lake(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """The committed lake files of a year of real closes: what a build reads."""
     closes = read_closes(YEAR)
     text = closes.assign(date=closes["date"].dt.strftime("%Y-%m-%d")).astype(str)
     folder = tmp_path_factory.mktemp("lake") / "lake"
-    land(from_long_text(text, "csv", date(2000, 1, 1), date(2025, 11, 21)), folder)
-    return folder
+    batch = from_long_text(text, "csv", date(2000, 1, 1), date(2025, 11, 21))
+    commits.commit_now(folder, land(batch, folder), "test", "test")
+    return committed_file_frame(folder, commits.live_files(commits.read_log(folder)))
 
 
 @pytest.fixture
-def published(lake: Path, tmp_path: Path) -> Path:
+def published(lake: pd.DataFrame, tmp_path: Path) -> Path:
     """A good warehouse, published: a failed build must leave it as it is."""
     return build(lake, tmp_path / "warehouse.duckdb", INDEX_FRAME, sessions_between)
 
@@ -48,7 +51,7 @@ def _assert_discarded(warehouse: Path, before: bytes) -> None:
     assert [p.name for p in warehouse.parent.iterdir()] == ["warehouse.duckdb"]
 
 
-def test_a_close_of_an_index_missing_from_the_dimension_fails_relationships(lake: Path, published: Path) -> None:
+def test_a_close_missing_from_the_index_dimension_fails_relationships(lake: pd.DataFrame, published: Path) -> None:
     before = published.read_bytes()
     without_djia = INDEX_FRAME[INDEX_FRAME["index_code"] != "DJIA"]
     with pytest.raises(WarehouseTestFailed) as failed:
@@ -62,7 +65,7 @@ def test_a_close_of_an_index_missing_from_the_dimension_fails_relationships(lake
     _assert_discarded(published, before)
 
 
-def test_a_ratio_pair_of_an_unknown_index_fails_relationships(lake: Path, published: Path) -> None:
+def test_a_ratio_pair_of_an_unknown_index_fails_relationships(lake: pd.DataFrame, published: Path) -> None:
     before = published.read_bytes()
     with pytest.raises(
         WarehouseTestFailed,
@@ -73,7 +76,7 @@ def test_a_ratio_pair_of_an_unknown_index_fails_relationships(lake: Path, publis
     _assert_discarded(published, before)
 
 
-def test_a_value_outside_accepted_values_fails(lake: Path, published: Path) -> None:
+def test_a_value_outside_accepted_values_fails(lake: pd.DataFrame, published: Path) -> None:
     before = published.read_bytes()
     run = {name: [None] for name in records.SCHEMAS["pipeline_runs"].names} | {
         "flow_run_id": ["f1"],
@@ -103,7 +106,7 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def test_a_yml_entry_for_a_model_that_was_not_built_fails(lake: Path, tmp_path: Path, models_dir: Path) -> None:
+def test_a_yml_entry_for_a_model_that_was_not_built_fails(lake: pd.DataFrame, tmp_path: Path, models_dir: Path) -> None:
     _edit(models_dir / "marts" / "_marts.yml", "  - name: weekly_close\n", "  - name: weekly_closes\n")
     with pytest.raises(
         WarehouseSpecError,
@@ -113,7 +116,7 @@ def test_a_yml_entry_for_a_model_that_was_not_built_fails(lake: Path, tmp_path: 
     assert not (tmp_path / "warehouse.duckdb").exists()
 
 
-def test_an_unknown_test_kind_fails(lake: Path, tmp_path: Path, models_dir: Path) -> None:
+def test_an_unknown_test_kind_fails(lake: pd.DataFrame, tmp_path: Path, models_dir: Path) -> None:
     _edit(models_dir / "marts" / "_marts.yml", "tests: [not_null, unique]", "tests: [not_nul, unique]")
     with pytest.raises(
         WarehouseSpecError, match=r"marts/_marts.yml: marts.dim_index.index_code: unknown test 'not_nul'"
@@ -122,7 +125,7 @@ def test_an_unknown_test_kind_fails(lake: Path, tmp_path: Path, models_dir: Path
 
 
 def test_an_accepted_values_test_declared_in_yml_runs_on_the_build(
-    lake: Path, tmp_path: Path, models_dir: Path
+    lake: pd.DataFrame, tmp_path: Path, models_dir: Path
 ) -> None:
     _edit(
         models_dir / "marts" / "_marts.yml",
@@ -136,7 +139,7 @@ def test_an_accepted_values_test_declared_in_yml_runs_on_the_build(
         build(lake, tmp_path / "warehouse.duckdb", INDEX_FRAME, sessions_between)
 
 
-def test_a_relationship_to_a_missing_table_fails(lake: Path, tmp_path: Path, models_dir: Path) -> None:
+def test_a_relationship_to_a_missing_table_fails(lake: pd.DataFrame, tmp_path: Path, models_dir: Path) -> None:
     _edit(
         models_dir / "marts" / "_marts.yml",
         "{to: marts.dim_index, field: index_code}}]}\n      - {name: trade_date",
