@@ -92,12 +92,15 @@ def revisions(batch: pd.DataFrame, published: pd.DataFrame | None) -> pd.DataFra
     if published is None or published.empty:
         published = pd.DataFrame({"index_code": [], "trade_date": pd.Series(dtype="datetime64[us]"), "close": []})
     pub = published.rename(columns={"close": "published_close"}).assign(
+        index_code=lambda f: f["index_code"].astype("str"),
         trade_date=lambda f: pd.to_datetime(f["trade_date"]).astype("datetime64[us]"),
         published_close=lambda f: f["published_close"].astype("float64"),
     )[["index_code", "trade_date", "published_close"]]
-    both = rows.assign(trade_date=rows["trade_date"].astype("datetime64[us]")).merge(
-        pub, on=["index_code", "trade_date"], how="inner"
+    # Keys typed alike on both sides: a batch with no usable rows (a header-only file) has untyped columns.
+    rows = rows.assign(
+        index_code=rows["index_code"].astype("str"), trade_date=rows["trade_date"].astype("datetime64[us]")
     )
+    both = rows.merge(pub, on=["index_code", "trade_date"], how="inner")
     both = both.assign(close=both["close"].astype("float64"))
     both = both.assign(change=both["close"] / both["published_close"] - 1)
     return both[["index_code", "trade_date", "published_close", "close", "change"]].reset_index(drop=True)
