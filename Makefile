@@ -24,6 +24,7 @@ run: setup
 
 test: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 # Measures the weekly run and a 10 M-row warehouse rebuild; writes bench/RESULTS.md (≈ 10 min).

@@ -7,9 +7,12 @@ import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
+
+if TYPE_CHECKING:  # imported where used: the CLI starts Prefect's server before the heavy imports
+    from smallcap.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Weekly US small-cap growth report pipeline.")
 
@@ -31,7 +34,7 @@ def _quiet_shutdown() -> None:
     logging.getLogger("prefect").setLevel(logging.WARNING)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     _quiet_shutdown()
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=1)
@@ -106,11 +109,19 @@ def run(
     typer.echo(f"lake         {outputs['lake']}")
 
 
-def _warehouse(data_dir: Path | None) -> Path:
+def _settings(data_dir: Path | None = None) -> Settings:
+    """The environment's settings with --data-dir; an invalid setting ends the command in one line."""
+    from smallcap.errors import SmallcapError
     from smallcap.settings import Settings
 
-    settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
-    return settings.warehouse_path
+    try:
+        return Settings.for_run(data_dir=data_dir)
+    except SmallcapError as exc:
+        _fail(str(exc))
+
+
+def _warehouse(data_dir: Path | None) -> Path:
+    return _settings(data_dir).warehouse_path
 
 
 @app.command()
@@ -171,9 +182,7 @@ app.add_typer(quarantine_app, name="quarantine")
 
 
 def _quarantine_dir(data_dir: Path | None) -> Path:
-    from smallcap.settings import Settings
-
-    return (Settings(data_dir=data_dir) if data_dir is not None else Settings()).quarantine_dir
+    return _settings(data_dir).quarantine_dir
 
 
 @quarantine_app.command("list")
@@ -249,9 +258,9 @@ def backfill(
 
     from flows.backfill import backfill as backfill_flow
     from flows.backfill import plan_for
-    from flows.weekly_report import settings_for
     from smallcap.backfill import source_ref
     from smallcap.errors import SmallcapError
+    from smallcap.settings import Settings
     from tasks.backfill import done_chunks
 
     args = {
@@ -261,7 +270,7 @@ def backfill(
         "check_source": check_source,
     }
     try:
-        settings = settings_for(**args)
+        settings = Settings.for_run(**args)
         chunks = plan_for(settings, first, last, chunk_weeks)
     except SmallcapError as exc:
         _fail(str(exc))
@@ -392,9 +401,8 @@ def alerts_setup(
     from flows.alerts import setup_alerts
     from smallcap.alerts import parse_duration
     from smallcap.errors import SmallcapError
-    from smallcap.settings import Settings
 
-    url = url or Settings().alert_webhook_url
+    url = url or _settings().alert_webhook_url
     if not url:
         _fail("no webhook URL: pass --url or set SMALLCAP_ALERT_WEBHOOK_URL")
     try:

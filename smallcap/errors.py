@@ -5,6 +5,10 @@ class SmallcapError(Exception):
     """Base for failures the CLI reports as a single clear line."""
 
 
+class SettingsError(SmallcapError):
+    """A setting (environment variable or command-line override) is invalid, e.g. an unknown source."""
+
+
 class SourceError(SmallcapError):
     """A source could not deliver a batch (unreadable file, unknown source, empty answer)."""
 

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any, Literal, Self, get_args
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from smallcap.errors import SettingsError
+
+SourceName = Literal["yahoo", "fred", "sample", "csv"]
+# Sources a run can cross-check its primary against (network sources with their own numbers).
+CheckSourceName = Literal["fred", "yahoo"]
+SOURCES: tuple[str, ...] = get_args(SourceName)
+CHECK_SOURCES: tuple[str, ...] = get_args(CheckSourceName)
+
+_ENV_PREFIX = "SMALLCAP_"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SMALLCAP_")
+    """Every setting, checked when built: an invalid one raises SettingsError naming it in one line."""
+
+    model_config = SettingsConfigDict(env_prefix=_ENV_PREFIX)
 
     data_dir: Path = Path("data")
-    source: str = "sample"
+    source: SourceName = "sample"
     csv_path: Path | None = None
     # How far back each run extracts: enough for the 26-week average and a chart since 2022.
     lookback_days: int = 5 * 366
@@ -31,7 +44,7 @@ class Settings(BaseSettings):
     fund_nav_max_age_days: int = 7
 
     # Live sources (yahoo, fred). A cross-check source is compared with the primary before landing.
-    check_source: str | None = None
+    check_source: CheckSourceName | None = None
     # Largest relative difference |primary − check| / check allowed on a common date (0.0005 = 0.05 %).
     reconcile_tolerance: float = 0.0005
     # Transient source failures are retried this many times, waiting base, 2×base, 4×base … seconds.
@@ -57,6 +70,51 @@ class Settings(BaseSettings):
 
     # One writer per data folder: a second run waits this long for the first, then fails.
     writer_wait_seconds: float = 600.0
+
+    def __init__(self, **values: Any) -> None:
+        # pydantic's ValidationError spans several lines and names fields its own way; users get one line.
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise SettingsError(_one_line(exc)) from None
+
+    @classmethod
+    def for_run(
+        cls,
+        *,
+        source: str | None = None,
+        csv_path: str | Path | None = None,
+        data_dir: str | Path | None = None,
+        check_source: str | None = None,
+    ) -> Settings:
+        """The settings of one run: the environment's, with the given overrides (None keeps the environment's)."""
+        overrides = {"source": source, "csv_path": csv_path, "data_dir": data_dir, "check_source": check_source}
+        return cls(**{k: v for k, v in overrides.items() if v is not None})
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _known_source(cls, value: Any) -> Any:
+        if value not in SOURCES:
+            raise ValueError(f"unknown source {value!r}: choose {_choices(SOURCES, 'or')}")
+        return value
+
+    @field_validator("check_source", mode="before")
+    @classmethod
+    def _known_check_source(cls, value: Any) -> Any:
+        if value is not None and value not in CHECK_SOURCES:
+            raise ValueError(f"unknown cross-check source {value!r}: choose {_choices(CHECK_SOURCES, 'or')}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        # Model-level errors carry no field in pydantic's report: each names its variable itself.
+        if self.check_source is not None and self.check_source == self.source:
+            raise ValueError(
+                f"{_ENV_PREFIX}CHECK_SOURCE: the cross-check source must differ from the primary source {self.source!r}"
+            )
+        if self.source == "csv" and self.csv_path is None:
+            raise ValueError(f"{_ENV_PREFIX}CSV_PATH: source 'csv' needs a file: pass --csv PATH")
+        return self
 
     def extract_retry_delays(self) -> list[float]:
         """Exponential backoff between extract attempts."""
@@ -94,3 +152,20 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.data_dir / "reports"
+
+
+def _choices(names: tuple[str, ...], last: str) -> str:
+    return ", ".join(names[:-1]) + f" {last} {names[-1]}" if len(names) > 1 else names[0]
+
+
+def _one_line(exc: ValidationError) -> str:
+    """pydantic's errors as one line, each named by its environment variable (SMALLCAP_SOURCE: …)."""
+    parts = []
+    for error in exc.errors(include_url=False):
+        loc = error.get("loc") or ()
+        prefix = f"{_ENV_PREFIX}{str(loc[0]).upper()}: " if loc else ""
+        ctx = error.get("ctx") or {}
+        # Our own ValueErrors read as written, without pydantic's "Value error, " in front.
+        message = str(ctx["error"]) if error.get("type") == "value_error" and "error" in ctx else error["msg"]
+        parts.append(prefix + message)
+    return "; ".join(parts)

@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 
 from smallcap.errors import SmallcapError, TransientSourceError
 from smallcap.sources import get_source
+from tasks.secrets import fred_api_key
 
 
 def _transient(task, task_run, state) -> bool:  # noqa: ANN001 (Prefect's retry hook signature)
@@ -34,4 +35,6 @@ def _transient(task, task_run, state) -> bool:  # noqa: ANN001 (Prefect's retry 
 def extract_closes(
     source: str, csv_path: Path | None, start: date, end: date, codes: tuple[str, ...] | None = None
 ) -> pd.DataFrame:
-    return get_source(source, csv_path, codes).extract(start, end)
+    # FRED's key may be in a Prefect Secret block: read here, in Prefect's layer, and passed into the source.
+    key = fred_api_key() if source == "fred" else None
+    return get_source(source, csv_path, codes, fred_api_key=key).extract(start, end)

@@ -260,3 +260,18 @@ def test_every_week_of_real_data_passes_without_alarm(path, first: date, last: d
         if not report.success or report.warnings:
             alarms[week] = [c.line() for c in report.failures + report.warnings]
     assert alarms == {}
+
+
+def test_gate_bounds_come_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from smallcap.settings import Settings
+
+    defaults = Settings()
+    assert GateConfig() == GateConfig.from_settings(defaults)
+    assert (GateConfig().move_warning, GateConfig().move_error, GateConfig().revision_tolerance) == (
+        defaults.move_warning,
+        defaults.move_error,
+        defaults.revision_tolerance,
+    )
+    monkeypatch.setenv("SMALLCAP_MOVE_WARNING", "0.1")
+    config = GateConfig.from_settings(Settings(), allow_revisions=True)
+    assert (config.move_warning, config.allow_revisions) == (0.1, True)

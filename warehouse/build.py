@@ -11,9 +11,10 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -21,6 +22,7 @@ import pyarrow as pa
 import yaml
 
 from smallcap.indices import RATIO_PAIR
+from smallcap.lake.records import SCHEMAS as record_schemas
 
 MODELS_DIR = Path(__file__).parent
 
@@ -51,54 +53,127 @@ class WarehouseTestFailed(Exception):
     """A model's declared test (from its .yml) found bad rows; the build is discarded."""
 
 
+class WarehouseSpecError(WarehouseTestFailed):
+    """A .yml names a model the build did not make, or a test the builder does not know: a typo there would
+    otherwise turn the model's tests off without a word. The build is discarded."""
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """Every non-null value of the column is found in `to`.`field` (e.g. marts.dim_index.index_code)."""
+
+    to: str
+    field: str
+
+
 @dataclass(frozen=True)
 class ModelDoc:
     schema: str
     name: str
     description: str
     columns: dict[str, str]
-    column_tests: dict[str, list[str]]
+    column_tests: dict[str, list[str]]  # not_null, unique
     unique_combinations: list[list[str]]
+    relationships: dict[str, Relationship] = field(default_factory=dict)
+    accepted_values: dict[str, list[Any]] = field(default_factory=dict)
+    spec_file: str = ""  # the .yml it was declared in, relative to the warehouse folder
 
 
 def model_docs() -> list[ModelDoc]:
-    """Docs and tests declared in each layer's .yml, beside the SQL."""
+    """Docs and tests declared in each layer's .yml, beside the SQL; an unknown test kind raises WarehouseSpecError."""
     docs: list[ModelDoc] = []
     for schema in SCHEMAS:
         for spec_file in sorted((MODELS_DIR / schema).glob("*.yml")):
+            where = str(spec_file.relative_to(MODELS_DIR))
             for model in yaml.safe_load(spec_file.read_text(encoding="utf-8"))["models"]:
-                cols = model.get("columns", [])
-                docs.append(
-                    ModelDoc(
-                        schema=schema,
-                        name=model["name"],
-                        description=model.get("description", ""),
-                        columns={c["name"]: c.get("description", "") for c in cols},
-                        column_tests={c["name"]: c.get("tests", []) for c in cols},
-                        unique_combinations=[
-                            t["unique_combination"] for t in model.get("tests", []) if "unique_combination" in t
-                        ],
-                    )
-                )
+                docs.append(_model_doc(schema, model, where))
     return docs
 
 
-def _table_name(model: str) -> tuple[str, str]:
-    schema, file_name = model.split("/")
-    name = file_name.removeprefix("raw_") if schema == "raw" else file_name
-    return schema, name
+def _model_doc(schema: str, model: dict[str, Any], where: str) -> ModelDoc:
+    """One model's entry. The tests it may declare carry dbt's names: on a column `not_null`, `unique`,
+    `relationships: {to: schema.table, field: column}`, `accepted_values: {values: [...]}`; on the model
+    `unique_combination: [columns]`. Anything else is refused, not skipped."""
+    table = f"{schema}.{model['name']}"
+    simple: dict[str, list[str]] = {}
+    relationships: dict[str, Relationship] = {}
+    accepted: dict[str, list[Any]] = {}
+    cols = model.get("columns", [])
+    for col in cols:
+        column = col["name"]
+        simple[column] = []
+        for test in col.get("tests", []):
+            kind, args = (test, None) if isinstance(test, str) else _single_key(test, f"{where}: {table}.{column}")
+            if kind in ("not_null", "unique") and args is None:
+                simple[column].append(kind)
+            elif kind == "relationships" and isinstance(args, dict) and {"to", "field"} <= set(args):
+                relationships[column] = Relationship(to=str(args["to"]), field=str(args["field"]))
+            elif kind == "accepted_values" and isinstance(args, dict) and isinstance(args.get("values"), list):
+                accepted[column] = list(args["values"])
+            else:
+                raise WarehouseSpecError(
+                    f"{where}: {table}.{column}: unknown test {test!r}: choose not_null, unique, "
+                    "relationships: {to: schema.table, field: column} or accepted_values: {values: [...]}"
+                )
+    combinations: list[list[str]] = []
+    for test in model.get("tests", []):
+        kind, args = _single_key(test, f"{where}: {table}")
+        if kind != "unique_combination" or not isinstance(args, list):
+            raise WarehouseSpecError(f"{where}: {table}: unknown test {test!r}: choose unique_combination: [columns]")
+        combinations.append([str(c) for c in args])
+    return ModelDoc(
+        schema=schema,
+        name=model["name"],
+        description=model.get("description", ""),
+        columns={c["name"]: c.get("description", "") for c in cols},
+        column_tests=simple,
+        unique_combinations=combinations,
+        relationships=relationships,
+        accepted_values=accepted,
+        spec_file=where,
+    )
+
+
+def _single_key(test: Any, where: str) -> tuple[str, Any]:
+    if isinstance(test, dict) and len(test) == 1:
+        ((kind, args),) = test.items()
+        return str(kind), args
+    raise WarehouseSpecError(f"{where}: unknown test {test!r}")
 
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _literal(value: Any) -> str:
+    """A .yml value as a SQL literal (accepted_values)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return _quote(str(value))
+
+
 def _existing(con: duckdb.DuckDBPyConnection, docs: Iterable[ModelDoc]) -> list[tuple[ModelDoc, str]]:
-    """The documented models the build created, each with its kind (table or view)."""
+    """The documented models the build created, each with its kind (table or view).
+
+    A documented model the build did not create fails the build (WarehouseSpecError): its tests would
+    otherwise be skipped silently. The one exception is a run-record table (meta.*), loaded only when
+    the build is given records.
+    """
     kinds = dict.fromkeys(con.sql("select schema_name, table_name from duckdb_tables()").fetchall(), "table")
     kinds |= dict.fromkeys(
         con.sql("select schema_name, view_name from duckdb_views() where not internal").fetchall(), "view"
     )
+    docs = list(docs)
+    missing = [
+        d for d in docs if (d.schema, d.name) not in kinds and not (d.schema == "meta" and d.name in record_schemas)
+    ]
+    if missing:
+        raise WarehouseSpecError(
+            "warehouse .yml declares models the build did not make: "
+            + "; ".join(f"{d.schema}.{d.name} ({d.spec_file})" for d in missing)
+        )
     return [(d, kinds[(d.schema, d.name)]) for d in docs if (d.schema, d.name) in kinds]
 
 
@@ -113,12 +188,30 @@ def _run_tests(con: duckdb.DuckDBPyConnection, docs: Iterable[ModelDoc]) -> None
     failures: list[str] = []
     for doc in docs:
         table = f"{doc.schema}.{doc.name}"
+        # (name, query): the query returns the number of bad rows and, for some tests, an example value.
         checks: list[tuple[str, str]] = []
         for column, tests in doc.column_tests.items():
             if "not_null" in tests:
                 checks.append((f"{table}.{column} not null", f"select count(*) from {table} where {column} is null"))
             if "unique" in tests:
                 checks.append((f"{table}.{column} unique", f"select count(*) - count(distinct {column}) from {table}"))
+        for column, rel in doc.relationships.items():
+            checks.append(
+                (
+                    f"{table}.{column} relationships (every value in {rel.to}.{rel.field})",
+                    f"select count(*), min(c.{column}) from {table} as c where c.{column} is not null"
+                    f" and not exists (select 1 from {rel.to} as p where p.{rel.field} = c.{column})",
+                )
+            )
+        for column, values in doc.accepted_values.items():
+            listed = ", ".join(_literal(v) for v in values)
+            checks.append(
+                (
+                    f"{table}.{column} accepted_values ({', '.join(str(v) for v in values)})",
+                    f"select count(*), min({column}) from {table} where {column} is not null"
+                    f" and {column} not in ({listed})",
+                )
+            )
         for cols in doc.unique_combinations:
             key = ", ".join(cols)
             checks.append(
@@ -128,9 +221,13 @@ def _run_tests(con: duckdb.DuckDBPyConnection, docs: Iterable[ModelDoc]) -> None
                 )
             )
         for name, query in checks:
-            (bad,) = con.sql(query).fetchall()[0]
+            try:
+                (bad, *example) = con.sql(query).fetchall()[0]
+            except duckdb.Error as exc:  # e.g. a relationship to a table that does not exist
+                failures.append(f"{name}: could not run ({str(exc).splitlines()[0]})")
+                continue
             if bad:
-                failures.append(f"{name}: {bad} row(s)")
+                failures.append(f"{name}: {bad} row(s)" + (f", e.g. {example[0]!r}" if example else ""))
     if failures:
         raise WarehouseTestFailed("warehouse tests failed: " + "; ".join(failures))
 

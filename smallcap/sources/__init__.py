@@ -10,6 +10,9 @@ from typing import Protocol
 import pandas as pd
 
 from smallcap.errors import SourceError
+from smallcap.settings import CHECK_SOURCES
+
+__all__ = ["CHECK_SOURCES", "Source", "carried_by", "get_source"]
 
 
 class Source(Protocol):
@@ -24,12 +27,14 @@ class Source(Protocol):
         ...
 
 
-# Sources a run can cross-check its primary against (network sources with their own numbers).
-CHECK_SOURCES: tuple[str, ...] = ("fred", "yahoo")
+def get_source(
+    name: str, csv_path: Path | None = None, codes: Sequence[str] | None = None, *, fred_api_key: str | None = None
+) -> Source:
+    """The named source; `codes` limits a live source to some indices (default: all three).
 
-
-def get_source(name: str, csv_path: Path | None = None, codes: Sequence[str] | None = None) -> Source:
-    """The named source; `codes` limits a live source to some indices (default: all three)."""
+    `fred_api_key`: a FRED API key found by the caller (e.g. in a Prefect Secret block); without it
+    FRED uses SMALLCAP_FRED_API_KEY, else its keyless CSV download.
+    """
     from smallcap.sources.csv_file import CsvSource
     from smallcap.sources.sample import SampleSource
 
@@ -40,7 +45,7 @@ def get_source(name: str, csv_path: Path | None = None, codes: Sequence[str] | N
     if name == "fred":
         from smallcap.sources.fred import FredSource
 
-        return FredSource(codes)
+        return FredSource(codes, api_key=fred_api_key)
     if name == "sample":
         return SampleSource()
     if name == "csv":

@@ -1,7 +1,8 @@
 """FRED (St. Louis Fed): daily closes of the S&P 500 (SP500) and the Dow (DJIA).
 
-Without a key it reads the public graph CSV download; with a key (SMALLCAP_FRED_API_KEY or a
-Prefect Secret block named by SMALLCAP_FRED_API_KEY_BLOCK) it uses the FRED API. The key is sent
+Without a key it reads the public graph CSV download; with a key it uses the FRED API. The key
+is SMALLCAP_FRED_API_KEY, or one passed in by the caller (the run's extract task reads it from the
+Prefect Secret block named by SMALLCAP_FRED_API_KEY_BLOCK: smallcap itself does not use Prefect). The key is sent
 only as the API's query parameter and is masked in every log line and error message.
 FRED carries no Russell 2000 Growth series.
 """
@@ -42,18 +43,12 @@ class _Redact(logging.Filter):
 
 
 def api_key_from_settings() -> str | None:
+    """SMALLCAP_FRED_API_KEY, if set and not empty."""
     from smallcap.settings import Settings
 
     settings = Settings()
     if settings.fred_api_key is not None:
         return settings.fred_api_key.get_secret_value() or None
-    if settings.fred_api_key_block:
-        from prefect.blocks.system import Secret
-
-        try:
-            return str(Secret.load(settings.fred_api_key_block).get()) or None
-        except ValueError as exc:  # Prefect's "block not found"
-            raise SourceError(f"fred: Prefect Secret block {settings.fred_api_key_block!r} not found") from exc
     return None
 
 
@@ -103,8 +98,12 @@ class FredSource:
     # Where requests go; None is the real network. Tests replay recorded answers through httpx.MockTransport.
     transport: httpx.BaseTransport | None = None
 
-    def __init__(self, codes: Sequence[str] | None = None, timeout: float | None = None) -> None:
+    def __init__(
+        self, codes: Sequence[str] | None = None, timeout: float | None = None, api_key: str | None = None
+    ) -> None:
         self.codes = tuple(codes or INDEX_CODES)
+        # None: SMALLCAP_FRED_API_KEY, read at each extract (a key passed in wins).
+        self.api_key = api_key
         if "R2000G" in self.codes:
             raise SourceError(
                 "FRED has no Russell 2000 Growth (R2000G) series; it carries only SPX (SP500) and DJIA (DJIA): "
@@ -120,7 +119,7 @@ class FredSource:
         self.timeout = timeout
 
     def extract(self, start: date, end: date) -> pd.DataFrame:
-        key = api_key_from_settings()
+        key = self.api_key or api_key_from_settings()
         masks = [_Redact(key)] if key else []
         loggers = [logging.getLogger(n) for n in ("httpx", "httpcore")]
         for logger in loggers:
