@@ -11,7 +11,6 @@ from prefect.states import Failed, State
 
 from flows import steps
 from flows.alerts import notify_webhook
-from flows.steps import settings_for
 from smallcap import backfill as plan_
 from smallcap.errors import SmallcapError
 from smallcap.indices import INDEX_CODES
@@ -39,7 +38,12 @@ def _as_date(value: object) -> date | None:
 def _run_name() -> str:
     p = flow_run.parameters
     try:
-        settings = settings_for(p.get("source"), p.get("csv_path"), p.get("data_dir"), p.get("check_source"))
+        settings = Settings.for_run(
+            source=p.get("source"),
+            csv_path=p.get("csv_path"),
+            data_dir=p.get("data_dir"),
+            check_source=p.get("check_source"),
+        )
         chunks = plan_for(
             settings, _as_date(p["start"]), _as_date(p.get("end")), p.get("chunk_weeks", DEFAULT_CHUNK_WEEKS)
         )
@@ -66,7 +70,7 @@ def backfill(
     ends the run as Failed with the reason (the chunks before it stay committed); running the same
     backfill again resumes at that chunk. Nothing is published to analysts until the last chunk.
     """
-    settings = settings_for(source, csv_path, data_dir, check_source)
+    settings = Settings.for_run(source=source, csv_path=csv_path, data_dir=data_dir, check_source=check_source)
     chunks = plan_for(settings, start, end, chunk_weeks)
     run = steps.Run(settings, "backfill", f"backfill-{chunks[0].start:%Y-%m-%d}-to-{chunks[-1].end:%Y-%m-%d}")
     run.week = chunks[-1].end

@@ -23,13 +23,13 @@ from prefect import get_run_logger
 from prefect.runtime import flow_run
 
 from smallcap import publish, writer
-from smallcap.errors import NotYetPublished, SmallcapError, SourceError, TransientSourceError, UnreadableInput
+from smallcap.errors import NotYetPublished, SmallcapError, TransientSourceError, UnreadableInput
 from smallcap.indices import INDEX_CODES
 from smallcap.lake import batches, commits, records
 from smallcap.lake.truth import committed_file_frame
 from smallcap.quality.gate import DocsSite, GateConfig, GateReport, input_failure
 from smallcap.settings import Settings
-from smallcap.sources import CHECK_SOURCES, carried_by, get_source
+from smallcap.sources import carried_by, get_source
 from smallcap.sources.freshness import wait_for_session
 from tasks.extract import extract_closes
 from tasks.land import land_batch, stage_commit
@@ -43,20 +43,6 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 class Rejected(SmallcapError):
     """The run refused its batch (gate, cross-check, source): already kept for a person; the run fails."""
-
-
-def settings_for(
-    source: str | None, csv_path: str | None, data_dir: str | None, check_source: str | None = None
-) -> Settings:
-    overrides = {"source": source, "csv_path": csv_path, "data_dir": data_dir, "check_source": check_source}
-    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    if settings.check_source is not None:
-        if settings.check_source not in CHECK_SOURCES:
-            choices = " or ".join(CHECK_SOURCES)
-            raise SourceError(f"unknown cross-check source {settings.check_source!r}: choose {choices}")
-        if settings.check_source == settings.source:
-            raise SourceError(f"the cross-check source must differ from the primary source {settings.source!r}")
-    return settings
 
 
 @dataclass
@@ -253,12 +239,7 @@ def gate(
         days = pd.to_datetime(batch["trade_date"]).dropna()
         first, last = days.min().date(), days.max().date()
     truth = committed_closes(settings.lake_dir, run.live, codes, first, last)
-    config = GateConfig(
-        move_warning=settings.move_warning,
-        move_error=settings.move_error,
-        revision_tolerance=settings.revision_tolerance,
-        allow_revisions=allow_revisions,
-    )
+    config = GateConfig.from_settings(settings, allow_revisions=allow_revisions)
     site = DocsSite(settings.docs_dir, settings.gx_results_dir, run.run_name) if docs else None
     report = validate_batch(batch, week_ending, run.today, truth, config, site, required)
     run.add("validation_results", record_validation(report, **run.ids, batch_id=run.batch_id))

@@ -10,7 +10,7 @@ from prefect.states import Failed, State
 
 from flows import steps
 from flows.alerts import notify_webhook
-from flows.steps import NEW_YORK, settings_for
+from flows.steps import NEW_YORK
 from smallcap.calendar import week_ending_on_or_before
 from smallcap.errors import SmallcapError
 from smallcap.quality.gate import preload as preload_gate
@@ -34,7 +34,12 @@ def _run_name() -> str:
     week = p.get("week_ending")
     week = date.fromisoformat(week) if isinstance(week, str) else week
     try:
-        settings = settings_for(p.get("source"), p.get("csv_path"), p.get("data_dir"), p.get("check_source"))
+        settings = Settings.for_run(
+            source=p.get("source"),
+            csv_path=p.get("csv_path"),
+            data_dir=p.get("data_dir"),
+            check_source=p.get("check_source"),
+        )
         return f"weekly-{resolve_week(settings, week):%Y-%m-%d}"
     except SmallcapError:
         return "weekly-unresolved"  # the run itself then fails with the reason
@@ -58,7 +63,7 @@ def weekly_report(
     A committed close may change only when `allow_revisions` is set; the change is recorded.
     """
     preload_gate()  # GX imports in the background while the batch is extracted
-    settings = settings_for(source, csv_path, data_dir, check_source)
+    settings = Settings.for_run(source=source, csv_path=csv_path, data_dir=data_dir, check_source=check_source)
     run = steps.Run(settings, "weekly", flow_run.name or "weekly-unresolved")
     with steps.writing(run) as release:
         run.week = week = resolve_week(settings, week_ending)
