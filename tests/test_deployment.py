@@ -182,6 +182,8 @@ def test_smallcap_serve_runs_the_deployment_and_a_failed_run_alerts(tmp_path: Pa
                 done = _wait(
                     lambda: (r := client.read_flow_run(run.id)).state.is_final() and r, 120, "the served run to end"
                 )
+                # The hook posts after the run is final: the served process must live until it has.
+                posts = hook.wait_for(1, 60)
         finally:
             os.killpg(serving.pid, signal.SIGTERM)
             try:
@@ -193,6 +195,6 @@ def test_smallcap_serve_runs_the_deployment_and_a_failed_run_alerts(tmp_path: Pa
         assert done.name == "weekly-2025-11-21"
         assert f"CSV file not found: {missing}" in done.state.message
         assert {"smallcap", "weekly", "week:2025-11-21", "source:csv"} <= set(done.tags)
-        (post,) = hook.wait_for(1, 10)
+        (post,) = posts
     assert post["json"]["text"].startswith("smallcap: weekly-2025-11-21 Failed (week ending 2025-11-21): ")
     assert f"CSV file not found: {missing}" in post["json"]["text"]
