@@ -1,13 +1,13 @@
 """Bad input files: every case through the csv source and the quality gate, and each kind of outcome
 through the real weekly flow (Prefect test server, GX, Parquet, DuckDB).
 
-The gate cases read what a warehouse holding last week publishes, as the flow's gate does, and must be
-rejected in one line naming the failed expectation with sample rows, the failure shown on the Data
-Docs page. Through the flow (marked `flow`), starting from the same published warehouse: a rejected
-batch and an unreadable file end in a failed run with the file and the verdict in quarantine and the
-marts and the lake exactly as before; a 20 % move warns and passes; a revision passes when the run
-allows it; the move bounds come from the settings. Files that are fine (unsorted, a UTF-8 byte-order
-mark) pass the gate without a warning and load exactly their closes.
+The gate cases read the closes a lake holding last week has committed, as the flow's gate does, and
+must be rejected in one line naming the failed expectation with sample rows (the failure shown on the
+Data Docs page for one case per suite). Through the flow (marked `flow`), starting from the same
+published data folder: a rejected batch and an unreadable file end in a failed run with the file and
+the verdict in quarantine and the marts and the lake exactly as before; a 20 % move warns and passes;
+a revision passes when the run allows it; the move bounds come from the settings. Files that are fine
+(unsorted, a UTF-8 byte-order mark) pass the gate without a warning and load exactly their closes.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from prefect.exceptions import FailedRun
 
 from flows.weekly_report import NEW_YORK, weekly_report
 from smallcap.errors import UnreadableInput
+from smallcap.lake import commits
 from smallcap.lake.batches import land
-from smallcap.lake.published import daily_closes
+from smallcap.lake.truth import committed_closes, committed_file_frame
 from smallcap.quality.gate import DocsSite, GateConfig, GateReport, input_failure, validate
 from smallcap.settings import Settings
 from smallcap.sources.csv_file import CsvSource
@@ -182,43 +183,48 @@ def test_the_matrix_is_at_least_25_cases() -> None:
 # ---- every case through the csv source and the gate, as the weekly flow calls them (no Prefect)
 
 
+def _commit(lake: Path, batch: pd.DataFrame) -> None:
+    commits.commit_now(lake, land(batch, lake), "weekly", "test")
+
+
+def _build(lake: Path, warehouse: Path) -> Path:
+    return build_warehouse.fn(committed_file_frame(lake, commits.live_files(commits.read_log(lake))), warehouse, {})
+
+
 @pytest.fixture(scope="module")
 def last_week_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Last week's closes landed and built into a warehouse (no Prefect): what a good run last Friday left."""
+    """Last week's closes landed and committed (no Prefect): the lake a good run last Friday left."""
     data = tmp_path_factory.mktemp("last-week")
     good = data / "good.csv"
     text = _text()
     text[text["date"] <= LAST_WEEK.isoformat()].to_csv(good, index=False)
-    land(CsvSource(good).extract(date(2000, 1, 1), LAST_WEEK), data / "lake")
-    build_warehouse.fn(data / "lake", data / "warehouse.duckdb")
-    return data
+    _commit(data / "lake", CsvSource(good).extract(date(2000, 1, 1), LAST_WEEK))
+    return data / "lake"
 
 
-@pytest.fixture(scope="module")
-def published_closes(last_week_lake: Path) -> pd.DataFrame:
-    closes = daily_closes(last_week_lake / "warehouse.duckdb")
-    assert closes is not None and len(closes) > 0
-    return closes
-
-
-def gate_verdict(
-    path: Path, published: pd.DataFrame | None, docs: DocsSite | None = None
-) -> tuple[GateReport, pd.DataFrame | None]:
-    """The gate's verdict on a CSV for WEEK, reached as the weekly flow reaches it: the csv source's
-    extract over the settings' lookback, then the gate with the settings' bounds (or the input
-    failure when the file cannot be read). Also the batch, when there is one."""
+def gate_verdict(lake: Path, path: Path, docs: DocsSite | None = None) -> tuple[GateReport, pd.DataFrame | None]:
+    """The gate's verdict on a CSV for WEEK, reached as the weekly flow reaches it (flows/steps.py): the
+    csv source's extract over the settings' lookback, then the gate with the settings' bounds and the
+    closes the lake has committed for the batch's indices and days (or the input failure when the file
+    cannot be read). Also the batch, when there is one."""
     settings = Settings()
     try:
         batch = CsvSource(path).extract(WEEK - timedelta(days=settings.lookback_days), WEEK)
     except UnreadableInput as exc:
         return input_failure(str(exc)), None
+    codes, first, last = [], None, None
+    if {"index_code", "trade_date"} <= set(batch.columns) and batch["trade_date"].notna().any():
+        codes = sorted(set(batch["index_code"].dropna().astype(str)))
+        days = pd.to_datetime(batch["trade_date"]).dropna()
+        first, last = days.min().date(), days.max().date()
+    truth = committed_closes(lake, commits.live_files(commits.read_log(lake)), codes, first, last)
     config = GateConfig(
         move_warning=settings.move_warning,
         move_error=settings.move_error,
         revision_tolerance=settings.revision_tolerance,
     )
     today = datetime.now(NEW_YORK).date()
-    report = validate(batch, week_ending=WEEK, today=today, published=published, config=config, docs=docs)
+    report = validate(batch, week_ending=WEEK, today=today, published=truth, config=config, docs=docs)
     return report, batch
 
 
@@ -234,16 +240,14 @@ DOCS_CASES = {
 
 
 @pytest.mark.parametrize("case", list(BAD))
-def test_bad_file_is_rejected_by_the_gate_in_one_line(
-    published_closes: pd.DataFrame, tmp_path: Path, case: str
-) -> None:
+def test_bad_file_is_rejected_by_the_gate_in_one_line(last_week_lake: Path, tmp_path: Path, case: str) -> None:
     write, expected = BAD[case]
     bad = tmp_path / "bad.csv"
     write(bad)
     original = bad.read_bytes()
     docs = DocsSite(tmp_path / "docs", tmp_path / "gx" / "validations", "weekly-2025-11-21")
 
-    report, batch = gate_verdict(bad, published_closes, docs if case in DOCS_CASES else None)
+    report, batch = gate_verdict(last_week_lake, bad, docs if case in DOCS_CASES else None)
 
     assert not report.success
     message = report.reason()
@@ -284,21 +288,20 @@ def _daily_close(warehouse: Path) -> pd.DataFrame:
 )
 def test_acceptable_file_passes_without_alarm(
     last_week_lake: Path,
-    published_closes: pd.DataFrame,
     tmp_path: Path,
     case: str,
     write,  # noqa: ANN001
 ) -> None:
     path = tmp_path / "closes.csv"
     write(path)
-    report, batch = gate_verdict(path, published_closes)
+    report, batch = gate_verdict(last_week_lake, path)
     assert report.success, report.reason()
     assert len(report.checks) == 17 and all(c.success for c in report.checks)
-    # Landed beside last week's batch and built, the marts hold exactly the file's closes, in order.
+    # Committed beside last week's batch and built, the marts hold exactly the file's closes, in order.
     data = tmp_path / "data"
-    shutil.copytree(last_week_lake / "lake", data / "lake")
-    land(batch, data / "lake")
-    warehouse = build_warehouse.fn(data / "lake", data / "warehouse.duckdb")
+    shutil.copytree(last_week_lake, data / "lake")
+    _commit(data / "lake", batch)
+    warehouse = _build(data / "lake", data / "warehouse.duckdb")
     expected = _text().astype({"close": "float64"}).sort_values(["index_code", "date"])
     marts = _daily_close(warehouse)
     assert marts["index_code"].tolist() == expected["index_code"].tolist()
