@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # Prefect's own ephemeral server, without telemetry (no network beyond the data sources).
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: setup run test lint lock clean bench
+.PHONY: setup run test test-fast lint lock clean bench
 
 setup: $(STAMP)
 
@@ -26,6 +26,11 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest
+
+# The quick loop: ruff and every test that needs no Prefect server (no whole flow run, no CLI end to end).
+test-fast: setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest -m "not flow"
 
 # Measures the weekly run and a 10 M-row warehouse rebuild; writes bench/RESULTS.md (≈ 10 min).
 bench: setup

@@ -1,9 +1,17 @@
-"""Shared fixtures: real data from tests/data, one Prefect test server for the whole session."""
+"""Shared fixtures: real data from tests/data, one Prefect test server for the whole session, and
+completed weekly runs that several tests read (never write: a test that reruns copies the folder).
+
+A test that needs the Prefect server (a whole flow run, the CLI end to end) is marked `flow`;
+`pytest -m "not flow"` is the fast loop without the server.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +32,14 @@ THREE = ["R2000G", "SPX", "DJIA"]
 def read_closes(path: Path, codes: list[str] = THREE) -> pd.DataFrame:
     frame = pd.read_csv(path, parse_dates=["date"])
     return frame[frame["index_code"].isin(codes)].reset_index(drop=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses the Prefect test server (directly or through a fixture) is a `flow` test,
+    marked or not, so the fast loop never starts the server."""
+    for item in items:
+        if "prefect_server" in item.fixturenames and item.get_closest_marker("flow") is None:
+            item.add_marker(pytest.mark.flow)
 
 
 @pytest.fixture(scope="session")
@@ -61,3 +77,44 @@ def land_and_build(batches: list[pd.DataFrame], lake: Path, target: Path) -> Pat
     for batch in batches:
         commits.commit_now(lake, land(batch, lake), "test", "test")
     return build_warehouse.fn(committed_file_frame(lake, commits.live_files(commits.read_log(lake))), target, {})
+
+
+@pytest.fixture
+def prefect_log_level():  # noqa: ANN201
+    """The CLI quiets Prefect's logger as it finishes; invoked in-process, put it back for later tests."""
+    logger = logging.getLogger("prefect")
+    level = logger.level
+    yield
+    logger.setLevel(level)
+
+
+@dataclass(frozen=True)
+class CompletedRun:
+    """A completed weekly run: its data folder, the flow's result and its flow run id. Read only."""
+
+    data_dir: Path
+    out: dict[str, str]
+    flow_run_id: str
+
+
+@pytest.fixture(scope="session")
+def year_week(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> CompletedRun:
+    """The week ending 2025-11-21 from the one-year real sample as a user's CSV, into an empty data folder."""
+    from flows.weekly_report import weekly_report
+
+    root = tmp_path_factory.mktemp("year-week")
+    csv = write_year_csv(root)
+    state = weekly_report(
+        source="csv", csv_path=str(csv), week_ending=date(2025, 11, 21), data_dir=str(root / "d"), return_state=True
+    )
+    return CompletedRun(root / "d", state.result(), str(state.state_details.flow_run_id))
+
+
+@pytest.fixture(scope="session")
+def sample_week(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> CompletedRun:
+    """The default run (`make run`): the bundled sample's last complete week, 2025-12-12."""
+    from flows.weekly_report import weekly_report
+
+    data = tmp_path_factory.mktemp("sample-week")
+    state = weekly_report(data_dir=str(data), return_state=True)
+    return CompletedRun(data, state.result(), str(state.state_details.flow_run_id))

@@ -1,10 +1,14 @@
-"""Independent pandas calculations of the marts, to check the SQL against.
+"""Independent calculations of the marts (pandas) and of the fund table (plain Python), to check against.
 
 Written from the definitions, not from the SQL: a week is Monday–Sunday and closes on its last
 row; the previous week is the previous calendar week; the average is a 26-week rolling mean.
 """
 
 from __future__ import annotations
+
+import bisect
+import calendar
+from datetime import date
 
 import pandas as pd
 
@@ -46,3 +50,28 @@ def relative_strength(weekly: pd.DataFrame) -> pd.DataFrame:
             "deviation_26w": (ratio / ma - 1).to_numpy(),
         }
     ).reset_index(drop=True)
+
+
+def months_back(d: date, months: int) -> date:
+    y, m = divmod(d.year * 12 + d.month - 1 - months, 12)
+    m += 1
+    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def fund_returns(rows: list[tuple[date, float]], week_end: date) -> dict[str, float | None]:
+    """Fund returns over PERIODS from (day, nav) rows in date order: the last NAV on or before each day."""
+    days = [d for d, _ in rows]
+
+    def at(day: date) -> float | None:
+        i = bisect.bisect_right(days, day)
+        return rows[i - 1][1] if i else None
+
+    end = at(week_end)
+    starts = {"1M": months_back(week_end, 1), "3M": months_back(week_end, 3), "6M": months_back(week_end, 6)}
+    starts["1Y"] = months_back(week_end, 12)
+    starts["YTD"] = date(week_end.year - 1, 12, 31)
+    out: dict[str, float | None] = {}
+    for period, day in starts.items():
+        base = at(day)
+        out[period] = None if base is None or end is None else end / base - 1
+    return out

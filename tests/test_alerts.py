@@ -4,7 +4,6 @@ crashed, late-to-start and overdue runs."""
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 import subprocess
@@ -62,6 +61,7 @@ def _bad_csv(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.flow
 @pytest.mark.usefixtures("prefect_server")
 def test_a_failing_run_posts_week_and_reason_and_a_good_run_posts_nothing(
     tmp_path: Path, year_csv: Path, monkeypatch: pytest.MonkeyPatch
@@ -83,6 +83,7 @@ def test_a_failing_run_posts_week_and_reason_and_a_good_run_posts_nothing(
     assert text.endswith(state.message)  # the run's own one-line reason, whole
 
 
+@pytest.mark.flow
 @pytest.mark.usefixtures("prefect_server")
 def test_an_unreachable_webhook_does_not_change_the_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMALLCAP_ALERT_WEBHOOK_URL", _closed_port_url())
@@ -94,6 +95,7 @@ def test_an_unreachable_webhook_does_not_change_the_failure(tmp_path: Path, monk
     assert f"CSV file not found: {missing}" in state.message
 
 
+@pytest.mark.flow
 @pytest.mark.usefixtures("prefect_server")
 def test_alerts_setup_creates_automations_that_post_failed_late_and_overdue_runs(
     tmp_path: Path, prefect_log_level: None
@@ -151,6 +153,7 @@ def test_alerts_setup_creates_automations_that_post_failed_late_and_overdue_runs
     assert "weekly-2025-11-28 has not finished within 10 s of starting" in by_run["weekly-2025-11-28"]
 
 
+@pytest.mark.flow  # the CLI end to end, in its own processes
 def test_alerts_setup_refuses_without_a_prefect_server(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "SMALLCAP_"))}
     env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
@@ -171,12 +174,3 @@ def test_post_sends_slack_json_in_utf8() -> None:
         (post,) = hook.wait_for(1, 5)
     assert post["json"] == {"text": "smallcap: 週次レポート failed"}
     assert post["content_type"] == "application/json; charset=utf-8"
-
-
-@pytest.fixture
-def prefect_log_level():  # noqa: ANN201
-    """The CLI quiets Prefect's logger as it finishes; invoked in-process, put it back for later tests."""
-    logger = logging.getLogger("prefect")
-    level = logger.level
-    yield
-    logger.setLevel(level)

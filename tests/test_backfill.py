@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import signal
@@ -24,15 +23,8 @@ from smallcap.backfill import plan, required_indices
 from smallcap.errors import SmallcapError
 from smallcap.lake import records
 from tests import independent
-from tests.conftest import LONG_HISTORY, YEAR, read_closes
-
-MARTS = ("daily_close", "weekly_close", "relative_strength", "dim_index")
-
-
-def _marts(warehouse: Path | str) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        # Compared as sets of rows: a table's stored order is not part of the contract.
-        return {m: con.sql(f"select * from marts.{m} order by all").fetchall() for m in MARTS}
+from tests.conftest import LONG_HISTORY, YEAR, CompletedRun, read_closes
+from tests.helpers import marts, prefect_server_env
 
 
 def _nyse_weeks(start: str, end: str) -> int:
@@ -68,12 +60,14 @@ def test_required_indices_follow_each_index_history() -> None:
     assert required_indices(set(), set(), last_chunk=False) == ("R2000G", "SPX", "DJIA")
 
 
-@pytest.mark.usefixtures("prefect_server")
-def test_backfill_from_2022_on_the_sample_gives_the_weekly_runs_marts(tmp_path: Path) -> None:
+@pytest.mark.flow
+def test_backfill_from_2022_on_the_sample_gives_the_weekly_runs_marts(
+    tmp_path: Path, sample_week: CompletedRun
+) -> None:
     out = backfill(start=date(2022, 1, 1), data_dir=str(tmp_path / "b"), chunk_weeks=52)
     assert (out["start"], out["end"], out["chunks"]) == ("2022-01-01", "2025-12-12", "4")
-    weekly = weekly_report(data_dir=str(tmp_path / "w"))  # the sample's latest week, 2025-12-12
-    assert _marts(out["warehouse"]) == _marts(weekly["warehouse"])
+    weekly = sample_week.out  # the weekly run of the sample's latest week, 2025-12-12
+    assert marts(out["warehouse"]) == marts(weekly["warehouse"])
     with duckdb.connect(out["warehouse"], read_only=True) as con:
         chunks = con.sql("select chunk_start, rows, indices from meta.backfill_chunks order by chunk_start").fetchall()
     # The sample begins 2024-11-14: the 2022 and 2023 chunks have nothing to land and are checked off empty.
@@ -81,8 +75,10 @@ def test_backfill_from_2022_on_the_sample_gives_the_weekly_runs_marts(tmp_path: 
     assert all(c[2] == "R2000G,SPX,DJIA" and c[1] > 0 for c in chunks[2:])
 
 
-@pytest.mark.usefixtures("prefect_server")
-def test_a_rejected_chunk_stops_the_backfill_and_the_rerun_resumes_there(tmp_path: Path, year_csv: Path) -> None:
+@pytest.mark.flow
+def test_a_rejected_chunk_stops_the_backfill_and_the_rerun_resumes_there(
+    tmp_path: Path, year_csv: Path, year_week: CompletedRun
+) -> None:
     data = tmp_path / "b"
     bad = read_closes(YEAR)
     bad.loc[(bad["index_code"] == "SPX") & (bad["date"] == "2025-08-01"), "close"] = -6238.01
@@ -110,17 +106,8 @@ def test_a_rejected_chunk_stops_the_backfill_and_the_rerun_resumes_there(tmp_pat
     shutil.copyfile(year_csv, csv)  # the source corrected in place; the same backfill again
     out = backfill(**args)
     assert int(out["landed_rows"]) == len(read_closes(YEAR).query("date > '2025-05-23'"))  # only chunk 2
-    weekly = weekly_report(
-        source="csv", csv_path=str(csv), week_ending=date(2025, 11, 21), data_dir=str(tmp_path / "w")
-    )
-    assert _marts(out["warehouse"]) == _marts(weekly["warehouse"])
-
-
-def _env() -> dict[str, str]:
-    from prefect.settings import PREFECT_API_URL
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "SMALLCAP_"))}
-    return {**env, "PREFECT_API_URL": PREFECT_API_URL.value(), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    # The weekly run of the last week on the same closes (the corrected file is the year sample).
+    assert marts(out["warehouse"]) == marts(year_week.out["warehouse"])
 
 
 def _checked_off(data: Path) -> int:
@@ -130,6 +117,7 @@ def _checked_off(data: Path) -> int:
     )
 
 
+@pytest.mark.flow
 @pytest.mark.usefixtures("prefect_server")
 def test_smallcap_backfill_killed_and_resumed_gives_the_uninterrupted_marts(tmp_path: Path) -> None:
     csv = tmp_path / "closes.csv"
@@ -142,7 +130,7 @@ def test_smallcap_backfill_killed_and_resumed_gives_the_uninterrupted_marts(tmp_
     killed = tmp_path / "killed"
     proc = subprocess.Popen(
         [*command, str(killed)],
-        env=_env(),
+        env=prefect_server_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -156,7 +144,9 @@ def test_smallcap_backfill_killed_and_resumed_gives_the_uninterrupted_marts(tmp_
     assert 2 <= done_before < 8, "the backfill was not interrupted mid-way"
     assert not (killed / "warehouse.duckdb").exists()
 
-    resumed = subprocess.run([*command, str(killed)], env=_env(), capture_output=True, text=True, timeout=600)
+    resumed = subprocess.run(
+        [*command, str(killed)], env=prefect_server_env(), capture_output=True, text=True, timeout=600
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert "8/8 chunks" in resumed.stdout
     assert "weeks        2022-01-01 to 2025-12-12 (8 chunks)" in resumed.stdout
@@ -174,7 +164,7 @@ def test_smallcap_backfill_killed_and_resumed_gives_the_uninterrupted_marts(tmp_
         data_dir=str(tmp_path / "w"),
         chunk_weeks=26,
     )
-    assert _marts(killed / "warehouse.duckdb") == _marts(whole["warehouse"])
+    assert marts(killed / "warehouse.duckdb") == marts(whole["warehouse"])
     batches = [
         sorted(p.name for p in (d / "lake" / "daily_close").rglob("*.parquet")) for d in (killed, tmp_path / "w")
     ]
@@ -184,7 +174,7 @@ def test_smallcap_backfill_killed_and_resumed_gives_the_uninterrupted_marts(tmp_
     weekly = weekly_report(
         source="csv", csv_path=str(csv), week_ending=date(2025, 12, 12), data_dir=str(tmp_path / "weekly")
     )
-    assert _marts(whole["warehouse"]) == _marts(weekly["warehouse"])
+    assert marts(whole["warehouse"]) == marts(weekly["warehouse"])
     # ...and what an independent pandas calculation gives.
     closes = read_closes(LONG_HISTORY)
     expected = independent.weekly_close(closes[closes["date"] <= "2025-12-12"])
@@ -213,6 +203,7 @@ def test_backfill_command_refuses_bad_dates_in_one_line(tmp_path: Path, prefect_
     assert not (tmp_path / "d").exists()
 
 
+@pytest.mark.flow
 @pytest.mark.usefixtures("prefect_server")
 def test_yahoo_backfill_is_cross_checked_with_fred_chunk_by_chunk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -252,13 +243,4 @@ def test_yahoo_backfill_is_cross_checked_with_fred_chunk_by_chunk(
     weekly = weekly_report(
         source="yahoo", check_source="fred", week_ending=date(2025, 12, 12), data_dir=str(tmp_path / "w")
     )
-    assert _marts(out["warehouse"]) == _marts(weekly["warehouse"])
-
-
-@pytest.fixture
-def prefect_log_level():  # noqa: ANN201
-    """The CLI quiets Prefect's logger as it finishes; invoked in-process, put it back for later tests."""
-    logger = logging.getLogger("prefect")
-    level = logger.level
-    yield
-    logger.setLevel(level)
+    assert marts(out["warehouse"]) == marts(weekly["warehouse"])

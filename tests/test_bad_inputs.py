@@ -1,33 +1,45 @@
-"""Bad input files through the real weekly flow (Prefect test server, GX, Parquet, DuckDB).
+"""Bad input files: every case through the csv source and the quality gate, and each kind of outcome
+through the real weekly flow (Prefect test server, GX, Parquet, DuckDB).
 
-Every case starts from the same published warehouse (a good run of the real one-year sample) and
-feeds the flow one bad CSV. A bad file must end in a failed run whose one-line message names the
-expectation, with the file and the verdict in quarantine, the failed expectation on the run's
-Data Docs page, and the marts and the lake exactly as before. Files that are fine (unsorted, a
-UTF-8 byte-order mark) or only worth a warning (a 20 % move) must pass.
+The gate cases read the closes a lake holding last week has committed, as the flow's gate does, and
+must be rejected in one line naming the failed expectation with sample rows (the failure shown on the
+Data Docs page for one case per suite). Through the flow (marked `flow`), starting from the same
+published data folder: a rejected batch and an unreadable file end in a failed run with the file and
+the verdict in quarantine and the marts and the lake exactly as before; a 20 % move warns and passes;
+a revision passes when the run allows it; the move bounds come from the settings. Files that are fine
+(unsorted, a UTF-8 byte-order mark) pass the gate without a warning and load exactly their closes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import re
 import shutil
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+from prefect.exceptions import FailedRun
 
-from flows.weekly_report import weekly_report
+from flows.weekly_report import NEW_YORK, weekly_report
+from smallcap.errors import UnreadableInput
+from smallcap.lake import commits
+from smallcap.lake.batches import land
+from smallcap.lake.truth import committed_closes, committed_file_frame
+from smallcap.quality.gate import DocsSite, GateConfig, GateReport, input_failure, validate
+from smallcap.settings import Settings
+from smallcap.sources.csv_file import CsvSource
+from tasks.load import build_warehouse
 from tests.conftest import YEAR
-
-pytestmark = pytest.mark.usefixtures("prefect_server")
+from tests.helpers import digest, lake_digests, run_artifacts
 
 WEEK = date(2025, 11, 21)
+LAST_WEEK = date(2025, 11, 14)
 THREE = ["R2000G", "SPX", "DJIA"]
 
 
@@ -157,93 +169,112 @@ BAD: dict[str, tuple[Callable[[Path], None], str]] = {
         _csv(_set("SPX", "2025-11-20", "date", "2025-11-20T16:00:00")),
         "trade_date is an ISO date: 1 row(s) fail",
     ),
+    "day-first date": (
+        _csv(_set("SPX", "2025-11-20", "date", "20/11/2025")),
+        "trade_date is an ISO date: 1 row(s) fail",
+    ),
 }
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _lake(data: Path) -> dict[str, str]:
-    return {str(p.relative_to(data)): _digest(p) for p in sorted((data / "lake" / "daily_close").rglob("*.parquet"))}
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The data folder every case starts from: last week's good run of the real sample.
-
-    Each case is then this week's file (the whole sample through 2025-11-21), as on a Friday.
-    """
-    root = tmp_path_factory.mktemp("published")
-    good = root / "good.csv"
-    text = _text()
-    text[text["date"] <= "2025-11-14"].to_csv(good, index=False)
-    weekly_report(source="csv", csv_path=str(good), week_ending=date(2025, 11, 14), data_dir=str(root / "data"))
-    return root / "data"
-
-
-def _run(data: Path, csv: Path, **kwargs):  # noqa: ANN202
-    return weekly_report(
-        source="csv", csv_path=str(csv), week_ending=WEEK, data_dir=str(data), return_state=True, **kwargs
-    )
 
 
 def test_the_matrix_is_at_least_25_cases() -> None:
     assert len(BAD) >= 25
 
 
+# ---- every case through the csv source and the gate, as the weekly flow calls them (no Prefect)
+
+
+def _commit(lake: Path, batch: pd.DataFrame) -> None:
+    commits.commit_now(lake, land(batch, lake), "weekly", "test")
+
+
+def _build(lake: Path, warehouse: Path) -> Path:
+    return build_warehouse.fn(committed_file_frame(lake, commits.live_files(commits.read_log(lake))), warehouse, {})
+
+
+@pytest.fixture(scope="module")
+def last_week_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Last week's closes landed and committed (no Prefect): the lake a good run last Friday left."""
+    data = tmp_path_factory.mktemp("last-week")
+    good = data / "good.csv"
+    text = _text()
+    text[text["date"] <= LAST_WEEK.isoformat()].to_csv(good, index=False)
+    _commit(data / "lake", CsvSource(good).extract(date(2000, 1, 1), LAST_WEEK))
+    return data / "lake"
+
+
+def gate_verdict(lake: Path, path: Path, docs: DocsSite | None = None) -> tuple[GateReport, pd.DataFrame | None]:
+    """The gate's verdict on a CSV for WEEK, reached as the weekly flow reaches it (flows/steps.py): the
+    csv source's extract over the settings' lookback, then the gate with the settings' bounds and the
+    closes the lake has committed for the batch's indices and days (or the input failure when the file
+    cannot be read). Also the batch, when there is one."""
+    settings = Settings()
+    try:
+        batch = CsvSource(path).extract(WEEK - timedelta(days=settings.lookback_days), WEEK)
+    except UnreadableInput as exc:
+        return input_failure(str(exc)), None
+    codes, first, last = [], None, None
+    if {"index_code", "trade_date"} <= set(batch.columns) and batch["trade_date"].notna().any():
+        codes = sorted(set(batch["index_code"].dropna().astype(str)))
+        days = pd.to_datetime(batch["trade_date"]).dropna()
+        first, last = days.min().date(), days.max().date()
+    truth = committed_closes(lake, commits.live_files(commits.read_log(lake)), codes, first, last)
+    config = GateConfig(
+        move_warning=settings.move_warning,
+        move_error=settings.move_error,
+        revision_tolerance=settings.revision_tolerance,
+    )
+    today = datetime.now(NEW_YORK).date()
+    report = validate(batch, week_ending=WEEK, today=today, published=truth, config=config, docs=docs)
+    return report, batch
+
+
+# Building Data Docs triples the gate's time: one case per suite (case -> the suite that fails) shows
+# the failure on that suite's page; the flow's rejected run shows it too.
+DOCS_CASES = {
+    "negative close": "daily_close",
+    "missing index": "index_summary",
+    "missing session": "session_coverage",
+    "40 % jump": "daily_move",
+    "revised close": "revisions",
+}
+
+
 @pytest.mark.parametrize("case", list(BAD))
-def test_bad_file_is_rejected_and_quarantined(published: Path, tmp_path: Path, case: str) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(published, data)
-    warehouse_before, lake_before = _digest(data / "warehouse.duckdb"), _lake(data)
+def test_bad_file_is_rejected_by_the_gate_in_one_line(last_week_lake: Path, tmp_path: Path, case: str) -> None:
     write, expected = BAD[case]
     bad = tmp_path / "bad.csv"
     write(bad)
     original = bad.read_bytes()
+    docs = DocsSite(tmp_path / "docs", tmp_path / "gx" / "validations", "weekly-2025-11-21")
 
-    state = _run(data, bad)
+    report, batch = gate_verdict(last_week_lake, bad, docs if case in DOCS_CASES else None)
 
-    assert state.is_failed()
-    message = state.message
+    assert not report.success
+    message = report.reason()
     assert "\n" not in message and message.startswith("batch rejected by the quality gate"), message
     assert expected in message, message
-    # Nothing lost, nothing loaded: marts byte-for-byte as before, no new lake file, input untouched.
-    assert _digest(data / "warehouse.duckdb") == warehouse_before
-    assert _lake(data) == lake_before
-    assert bad.read_bytes() == original
-    # The batch in quarantine with the file and the verdict; the run's message names the folder.
-    (kept,) = (data / "quarantine").iterdir()
-    assert f"kept in {kept}" in message
-    assert (kept / "input-bad.csv").read_bytes() == original
-    assert expected in (kept / "reason.txt").read_text(encoding="utf-8")
-    verdict = json.loads((kept / "validation.json").read_text(encoding="utf-8"))
+    assert bad.read_bytes() == original  # the input is only read
+    # The verdict as quarantine keeps it (validation.json): every failed expectation named in the line.
+    verdict = json.loads(json.dumps(report.to_dict(), default=str))
     assert verdict["success"] is False
     failed = [c for c in verdict["checks"] if not c["success"] and c["severity"] == "error"]
     assert failed and all(c["expectation"] in message for c in failed)
-    if failed[0]["suite"] != "input":  # a parsed batch: kept as parsed, and its Data Docs page shows the failure
-        assert (kept / "batch.csv").is_file()
-        for check in failed:
+    if case in DOCS_CASES:  # every suite has its page, and the failed suite's page shows the failure
+        assert set(verdict["docs"]) == set(DOCS_CASES.values())
+        assert DOCS_CASES[case] in {c["suite"] for c in failed}
+    if failed[0]["suite"] != "input":  # a parsed batch
+        assert batch is not None
+        for check in failed if case in DOCS_CASES else []:
             page = Path(verdict["docs"][check["suite"]])
-            assert page.is_relative_to(data / "docs")
+            assert page.is_relative_to(tmp_path / "docs")
             assert check["expectation"] in html.unescape(page.read_text(encoding="utf-8"))
-
-
-# ---- files that are fine, or only worth a warning, pass through the same flow
+    else:
+        assert batch is None
 
 
 def _daily_close(warehouse: Path) -> pd.DataFrame:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.sql("select * from marts.daily_close order by index_code, trade_date").df()
-
-
-def _checks(warehouse: Path, flow_run_id: str) -> pd.DataFrame:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(
-            "select suite, expectation, severity, success, unexpected_count, sample from meta.validation_results "
-            "where flow_run_id = ?",
-            [flow_run_id],
-        ).df()
 
 
 @pytest.mark.parametrize(
@@ -255,32 +286,139 @@ def _checks(warehouse: Path, flow_run_id: str) -> pd.DataFrame:
         ("UTF-8 byte-order mark", _csv(lambda f: f, encoding="utf-8-sig")),
     ],
 )
-def test_acceptable_file_passes_without_alarm(published: Path, tmp_path: Path, case: str, write) -> None:  # noqa: ANN001
-    data = tmp_path / "data"
-    shutil.copytree(published, data)
+def test_acceptable_file_passes_without_alarm(
+    last_week_lake: Path,
+    tmp_path: Path,
+    case: str,
+    write,  # noqa: ANN001
+) -> None:
     path = tmp_path / "closes.csv"
     write(path)
-    state = _run(data, path)
-    assert state.is_completed(), state.message
-    assert not (data / "quarantine").exists()
-    # The marts hold exactly the file's closes, in order.
+    report, batch = gate_verdict(last_week_lake, path)
+    assert report.success, report.reason()
+    assert len(report.checks) == 17 and all(c.success for c in report.checks)
+    # Committed beside last week's batch and built, the marts hold exactly the file's closes, in order.
+    data = tmp_path / "data"
+    shutil.copytree(last_week_lake, data / "lake")
+    _commit(data / "lake", batch)
+    warehouse = _build(data / "lake", data / "warehouse.duckdb")
     expected = _text().astype({"close": "float64"}).sort_values(["index_code", "date"])
-    marts = _daily_close(data / "warehouse.duckdb")
+    marts = _daily_close(warehouse)
     assert marts["index_code"].tolist() == expected["index_code"].tolist()
     assert marts["trade_date"].dt.strftime("%Y-%m-%d").tolist() == expected["date"].tolist()
     assert marts["close"].tolist() == expected["close"].tolist()
-    checks = _checks(data / "warehouse.duckdb", str(state.state_details.flow_run_id))
-    assert len(checks) == 17 and checks["success"].all()
 
 
+# ---- each kind of outcome through the real weekly flow
+
+
+@pytest.fixture(scope="module")
+def published_data(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data folder every flow case starts from: last week's good run of the real sample.
+
+    Each case is then this week's file (the whole sample through 2025-11-21), as on a Friday.
+    """
+    root = tmp_path_factory.mktemp("published")
+    good = root / "good.csv"
+    text = _text()
+    text[text["date"] <= LAST_WEEK.isoformat()].to_csv(good, index=False)
+    weekly_report(source="csv", csv_path=str(good), week_ending=LAST_WEEK, data_dir=str(root / "data"))
+    return root / "data"
+
+
+def _run(data: Path, csv: Path, **kwargs):  # noqa: ANN202
+    return weekly_report(
+        source="csv", csv_path=str(csv), week_ending=WEEK, data_dir=str(data), return_state=True, **kwargs
+    )
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A run of a bad file on a copy of the published data folder, with what the folder held before."""
+
+    data: Path
+    bad: Path
+    original: bytes
+    state: object
+    warehouse_before: str
+    lake_before: dict[str, str]
+
+
+def _reject(published_data: Path, folder: Path, case: str) -> Rejected:
+    data = folder / "data"
+    shutil.copytree(published_data, data)
+    warehouse_before, lake_before = digest(data / "warehouse.duckdb"), lake_digests(data)
+    bad = folder / "bad.csv"
+    BAD[case][0](bad)
+    original = bad.read_bytes()
+    return Rejected(data, bad, original, _run(data, bad), warehouse_before, lake_before)
+
+
+@pytest.fixture(scope="module")
+def rejected(published_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Rejected:
+    """A batch the gate rejects (a negative close), through the flow. Read only."""
+    return _reject(published_data, tmp_path_factory.mktemp("rejected"), "negative close")
+
+
+def _assert_failed_and_kept(run: Rejected, expected: str) -> dict:
+    state, data = run.state, run.data
+    assert state.is_failed()
+    message = state.message
+    assert "\n" not in message and message.startswith("batch rejected by the quality gate"), message
+    assert expected in message, message
+    with pytest.raises(FailedRun, match="batch rejected by the quality gate"):
+        state.result()
+    # Nothing lost, nothing loaded: marts byte-for-byte as before, no new lake file, input untouched.
+    assert digest(data / "warehouse.duckdb") == run.warehouse_before
+    assert lake_digests(data) == run.lake_before
+    assert run.bad.read_bytes() == run.original
+    # The batch in quarantine with the file and the verdict; the run's message names the folder.
+    (kept,) = (data / "quarantine").iterdir()
+    assert f"kept in {kept}" in message
+    assert (kept / "input-bad.csv").read_bytes() == run.original
+    assert expected in (kept / "reason.txt").read_text(encoding="utf-8")
+    verdict = json.loads((kept / "validation.json").read_text(encoding="utf-8"))
+    assert verdict["success"] is False
+    failed = [c for c in verdict["checks"] if not c["success"] and c["severity"] == "error"]
+    assert failed and all(c["expectation"] in message for c in failed)
+    return {"kept": kept, "verdict": verdict, "failed": failed}
+
+
+@pytest.mark.flow
+def test_rejected_batch_fails_the_run_and_is_quarantined(rejected: Rejected) -> None:
+    found = _assert_failed_and_kept(rejected, BAD["negative close"][1])
+    kept, verdict = found["kept"], found["verdict"]
+    # A parsed batch: kept as parsed, and its Data Docs page shows the failure.
+    assert len(pd.read_csv(kept / "batch.csv")) > 0
+    for check in found["failed"]:
+        page = Path(verdict["docs"][check["suite"]])
+        assert page.is_relative_to(rejected.data / "docs")
+        assert check["expectation"] in html.unescape(page.read_text(encoding="utf-8"))
+
+
+@pytest.mark.flow
+def test_unreadable_file_fails_the_run_and_is_kept(published_data: Path, tmp_path: Path) -> None:
+    run = _reject(published_data, tmp_path, "UTF-16 file")
+    found = _assert_failed_and_kept(run, BAD["UTF-16 file"][1])
+    assert [c["suite"] for c in found["failed"]] == ["input"]
+    assert not (found["kept"] / "batch.csv").exists()  # nothing was parsed: only the input file is kept
+
+
+def _checks(warehouse: Path, flow_run_id: str) -> pd.DataFrame:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            "select suite, expectation, severity, success, unexpected_count, sample from meta.validation_results "
+            "where flow_run_id = ?",
+            [flow_run_id],
+        ).df()
+
+
+@pytest.mark.flow
 def test_large_plausible_move_warns_and_passes(
-    published: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    published_data: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from prefect import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
-
     data = tmp_path / "data"
-    shutil.copytree(published, data)
+    shutil.copytree(published_data, data)
     path = tmp_path / "closes.csv"
     _csv(_move("R2000G", "2025-11-21", "2025-11-20", 1.2))(path)  # 1534.25 -> 1841.10, +20 %
     state = _run(data, path)
@@ -312,12 +450,7 @@ def test_large_plausible_move_warns_and_passes(
     assert marts.loc[("R2000G", pd.Timestamp("2025-11-21")), "close"] == 1841.10
 
     # Reported in the run's gate artifact (read back from the Prefect API).
-    with get_client(sync_client=True) as client:
-        (artifact,) = client.read_artifacts(
-            artifact_filter=ArtifactFilter(
-                key=ArtifactFilterKey(any_=["quality-gate"]), flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])
-            )
-        )
+    (artifact,) = run_artifacts(run_id, ["quality-gate"])
     rows = json.loads(artifact.data)
     assert len(rows) == 17
     by_name = {r["expectation"]: r for r in rows}
@@ -334,23 +467,10 @@ def test_large_plausible_move_warns_and_passes(
     assert "16 passed, 0 failed, 1 warned of 17 checks" in artifact.description
 
 
-def test_rejected_run_has_a_gate_artifact_naming_the_failure(published: Path, tmp_path: Path) -> None:
-    from prefect import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
-
-    data = tmp_path / "data"
-    shutil.copytree(published, data)
-    bad = tmp_path / "bad.csv"
-    BAD["negative close"][0](bad)
-    state = _run(data, bad)
-    assert state.is_failed()
-    with get_client(sync_client=True) as client:
-        (artifact,) = client.read_artifacts(
-            artifact_filter=ArtifactFilter(
-                key=ArtifactFilterKey(any_=["quality-gate"]),
-                flow_run_id=ArtifactFilterFlowRunId(any_=[str(state.state_details.flow_run_id)]),
-            )
-        )
+@pytest.mark.flow
+def test_rejected_run_has_a_gate_artifact_naming_the_failure(rejected: Rejected) -> None:
+    assert rejected.state.is_failed()
+    (artifact,) = run_artifacts(str(rejected.state.state_details.flow_run_id), ["quality-gate"])
     rows = json.loads(artifact.data)
     failed = [(r["expectation"], r["severity"], r["unexpected_count"]) for r in rows if r["status"] == "failed"]
     assert failed == [("close > 0", "error", 1)]
@@ -358,9 +478,10 @@ def test_rejected_run_has_a_gate_artifact_naming_the_failure(published: Path, tm
     assert "16 passed, 1 failed, 0 warned of 17 checks" in artifact.description
 
 
-def test_revision_allowed_by_the_run_is_loaded_and_recorded(published: Path, tmp_path: Path) -> None:
+@pytest.mark.flow
+def test_revision_allowed_by_the_run_is_loaded_and_recorded(published_data: Path, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    shutil.copytree(published, data)
+    shutil.copytree(published_data, data)
     path = tmp_path / "revised.csv"
     BAD["revised close"][0](path)
     state = _run(data, path, allow_revisions=True)
@@ -379,24 +500,24 @@ def test_revision_allowed_by_the_run_is_loaded_and_recorded(published: Path, tmp
     assert warned.severity == "warning" and warned.expectation.endswith("revisions allowed by this run")
 
 
-def test_data_docs_index_lists_every_run(published: Path, tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(published, data)
-    bad = tmp_path / "bad.csv"
-    BAD["missing session"][0](bad)
-    assert _run(data, bad).is_failed()
-    index = (data / "docs" / "index.html").read_text(encoding="utf-8")
+@pytest.mark.flow
+def test_data_docs_index_lists_every_run(rejected: Rejected) -> None:
+    assert rejected.state.is_failed()
+    index = (rejected.data / "docs" / "index.html").read_text(encoding="utf-8")
     # Last week's run that published the warehouse and this rejected one, five suites each.
     pages = set(re.findall(r"validations/[^\"'\\]+\.html", index))
     assert len(pages) == 10
-    assert all((data / "docs" / p).is_file() for p in pages)
+    assert all((rejected.data / "docs" / p).is_file() for p in pages)
 
 
-def test_move_bounds_come_from_the_settings(published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.flow
+def test_move_bounds_come_from_the_settings(
+    published_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A tighter bound than the default flags the real April 2025 swings, as warnings; the run passes.
     monkeypatch.setenv("SMALLCAP_MOVE_WARNING", "0.05")
     data = tmp_path / "data"
-    shutil.copytree(published, data)
+    shutil.copytree(published_data, data)
     path = tmp_path / "closes.csv"
     _text().to_csv(path, index=False)
     state = _run(data, path)

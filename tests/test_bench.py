@@ -18,6 +18,7 @@ import pytest
 from bench import measure, pandas_warehouse, plain, report, synthetic, universe
 from bench.run import Results
 from smallcap.calendar import sessions_between
+from tests.conftest import CompletedRun
 
 
 def test_synthetic_universe_is_seeded_and_on_nyse_sessions() -> None:
@@ -102,13 +103,11 @@ def test_measure_runs_a_fresh_process_and_reports_its_failure() -> None:
         measure.run([sys.executable, "-c", "import sys; print('ValueError: bad input', file=sys.stderr); sys.exit(3)"])
 
 
-@pytest.mark.usefixtures("prefect_server")
-def test_plain_run_is_the_flow_without_prefect(tmp_path: Path) -> None:
-    from flows.weekly_report import weekly_report
-
+@pytest.mark.flow
+def test_plain_run_is_the_flow_without_prefect(tmp_path: Path, sample_week: CompletedRun) -> None:
     seconds: dict[str, float] = {}
     plain_out = plain.run_week(seconds, data_dir=str(tmp_path / "plain"))
-    flow_out = weekly_report(data_dir=str(tmp_path / "flow"))
+    flow_out = sample_week.out  # the flow's default run (bundled sample, its last week)
     plain_draft, flow_draft = Path(plain_out["draft"]), Path(flow_out["draft"])
     assert plain_draft.read_text(encoding="utf-8") == flow_draft.read_text(encoding="utf-8")
     for out in (plain_out, flow_out):

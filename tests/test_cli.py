@@ -9,8 +9,12 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pytest
 
 from tests.conftest import YEAR, read_closes
+
+# End to end: the installed command in its own process (runs start Prefect's temporary server).
+pytestmark = pytest.mark.flow
 
 
 def smallcap(*args: str, cwd: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:

@@ -16,22 +16,16 @@ import pytest
 import yaml
 
 from flows.deployment import served_deployment
+from tests.helpers import prefect_server_env
 from tests.webhook import webhook_receiver
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_server")]
 
 ROOT = Path(__file__).parents[1]
 # Read with plain YAML here, not through flows.deployment, so the code under test is not its own oracle.
 DEPLOYMENTS = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
 SPEC = next(d for d in DEPLOYMENTS if d["name"] == "friday-close")
 NAME = "weekly-report/friday-close"
-
-
-def _env(**extra: str) -> dict[str, str]:
-    from prefect.settings import PREFECT_API_URL
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "SMALLCAP_"))}
-    return {**env, "PREFECT_API_URL": PREFECT_API_URL.value(), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **extra}
 
 
 def _read(client):  # noqa: ANN001, ANN202
@@ -80,7 +74,7 @@ def test_prefect_deploy_and_smallcap_serve_register_the_same_deployment() -> Non
     out = subprocess.run(
         [sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--name", "friday-close"],
         cwd=ROOT,
-        env=_env(SMALLCAP_HOME=str(ROOT)),
+        env=prefect_server_env(SMALLCAP_HOME=str(ROOT)),
         capture_output=True,
         text=True,
         timeout=300,
@@ -164,7 +158,7 @@ def test_smallcap_serve_runs_the_deployment_and_a_failed_run_alerts(tmp_path: Pa
         serving = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--data-dir", str(tmp_path / "d")],
             cwd=tmp_path,
-            env=_env(PREFECT_RUNNER_POLL_FREQUENCY="1", SMALLCAP_ALERT_WEBHOOK_URL=hook.url),
+            env=prefect_server_env(PREFECT_RUNNER_POLL_FREQUENCY="1", SMALLCAP_ALERT_WEBHOOK_URL=hook.url),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,

@@ -7,35 +7,8 @@ import pandas as pd
 import pytest
 
 from smallcap.report.draft import render_ja
-from smallcap.report.figures import WeekFigures
-from tests.conftest import LONG_HISTORY, SEED, YEAR, read_closes
-
-
-def _close(frame: pd.DataFrame, code: str, day: str) -> float:
-    return float(frame[(frame["index_code"] == code) & (frame["date"] == day)]["close"].iloc[0])
-
-
-def seed_week_figures() -> WeekFigures:
-    """SPX and DJIA from the real closes; R2000G and the 26-week deviation as the seed states them."""
-    real = pd.read_csv(LONG_HISTORY)
-    spx_before, spx = _close(real, "SPX", "2026-02-06"), _close(real, "SPX", "2026-02-13")
-    dow_before, dow = _close(real, "DJIA", "2026-02-06"), _close(real, "DJIA", "2026-02-13")
-    r2000g_before, r2000g = 1734.22, 1709.95
-    return WeekFigures(
-        week_ending=date(2026, 2, 13),
-        close=r2000g,
-        prev_close=r2000g_before,
-        change=r2000g - r2000g_before,
-        return_1w=r2000g / r2000g_before - 1,
-        last_week_change=12.0,  # the seed calls this week 反落: the week before rose
-        dow_return_1w=dow / dow_before - 1,
-        spx_return_1w=spx / spx_before - 1,
-        numerator_close=r2000g,
-        denominator_close=spx,
-        ratio=r2000g / spx,
-        ma_26w=(r2000g / spx) / 1.0039,
-        deviation_26w=0.0039,
-    )
+from tests.conftest import SEED, YEAR, read_closes
+from tests.helpers import seed_week_figures, write_navs
 
 
 def seed_lines() -> list[str]:
@@ -248,7 +221,6 @@ def test_flat_week_then_a_rise_through_the_warehouse(tmp_path: Path) -> None:
 def test_fund_table_is_rendered_when_configured(tmp_path: Path) -> None:
     from smallcap.report.draft import render_en
     from smallcap.report.funds import fund_table
-    from tests.test_funds import write_navs
 
     funds = fund_table(write_navs(tmp_path / "navs.csv", ["SPX", "DJIA"]), date(2026, 2, 13), ["SPX", "DJIA"])
     ja = render_ja(seed_week_figures(), funds=funds)

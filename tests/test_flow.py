@@ -1,39 +1,36 @@
-"""Whole weekly runs on a real Prefect test server, with real GX, Parquet and DuckDB."""
+"""Whole weekly runs on a real Prefect test server, with real GX, Parquet and DuckDB.
+
+The gate's bad-input cases are in test_bad_inputs.py; here the runs themselves: the default run, the
+marts, reruns, run records, the drafts and the fund table. Completed runs that tests only read are
+shared (conftest: sample_week, year_week).
+"""
 
 from __future__ import annotations
 
-import hashlib
+import shutil
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-from prefect.exceptions import FailedRun
 
 from flows.weekly_report import weekly_report
 from smallcap.report.funds import PERIODS
 from tests import independent
-from tests.conftest import YEAR, read_closes
+from tests.conftest import LONG_HISTORY, YEAR, CompletedRun, read_closes
+from tests.helpers import run_artifacts, run_logs, write_navs
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_server")]
 
 
-def test_default_run_on_the_bundled_sample(tmp_path: Path) -> None:
-    from prefect import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
-
-    state = weekly_report(data_dir=str(tmp_path), return_state=True)
-    out = state.result()
+def test_default_run_on_the_bundled_sample(sample_week: CompletedRun) -> None:
+    out, data = sample_week.out, sample_week.data_dir
     assert out["week_ending"] == "2025-12-12"  # the sample's last complete week
     draft = Path(out["draft"])
-    assert draft == tmp_path / "reports" / "2025-12-12" / "comment.ja.md"
+    assert draft == data / "reports" / "2025-12-12" / "comment.ja.md"
     assert Path(out["chart"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert len(list((tmp_path / "lake" / "daily_close").rglob("*.parquet"))) == 3
+    assert len(list((data / "lake" / "daily_close").rglob("*.parquet"))) == 3
     text = draft.read_text(encoding="utf-8")
 
     # Every figure in the draft, recomputed from the shipped sample with pandas.
@@ -51,22 +48,14 @@ def test_default_run_on_the_bundled_sample(tmp_path: Path) -> None:
     assert f"{rs['numerator_close']:.2f}/{rs['denominator_close']:.2f}={rs['ratio'] * 100:.2f}%" in text
     assert f"乖離は{rs['deviation_26w'] * 100:+.2f}%でした" in text
 
-    with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(
-            # This run's artifacts: other tests' runs publish the same keys on the shared test server.
-            artifact_filter=ArtifactFilter(
-                key=ArtifactFilterKey(any_=["weekly-comment-ja", "weekly-figures"]),
-                flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id]),
-            )
-        )
+    artifacts = run_artifacts(sample_week.flow_run_id, ["weekly-comment-ja", "weekly-figures"])
     kinds = {a.key: a for a in artifacts}
     assert set(kinds) == {"weekly-comment-ja", "weekly-figures"}
     assert "1696.41で終わりました" in kinds["weekly-comment-ja"].data
 
 
-def test_csv_run_marts_equal_independent_calculation(tmp_path: Path, year_csv: Path) -> None:
-    out = weekly_report(source="csv", csv_path=str(year_csv), week_ending=date(2025, 11, 21), data_dir=str(tmp_path))
-    with duckdb.connect(out["warehouse"], read_only=True) as con:
+def test_csv_run_marts_equal_independent_calculation(year_week: CompletedRun) -> None:
+    with duckdb.connect(year_week.out["warehouse"], read_only=True) as con:
         weekly = con.sql("select * from marts.weekly_close order by index_code, week_ending").df()
         rs = con.sql("select * from marts.relative_strength order by week_ending").df()
     expected = independent.weekly_close(read_closes(YEAR))
@@ -77,61 +66,17 @@ def test_csv_run_marts_equal_independent_calculation(tmp_path: Path, year_csv: P
     pd.testing.assert_series_equal(rs["deviation_26w"], expected_rs["deviation_26w"], check_names=False, rtol=1e-12)
 
 
-def test_same_week_twice_gives_identical_marts_and_one_lake_copy(tmp_path: Path, year_csv: Path) -> None:
-    args = {"source": "csv", "csv_path": str(year_csv), "week_ending": date(2025, 11, 21), "data_dir": str(tmp_path)}
-    first = weekly_report(**args)
-    with duckdb.connect(first["warehouse"], read_only=True) as con:
+def test_same_week_twice_gives_identical_marts_and_one_lake_copy(
+    tmp_path: Path, year_csv: Path, year_week: CompletedRun
+) -> None:
+    shutil.copytree(year_week.data_dir, tmp_path, dirs_exist_ok=True)  # the first run of the week
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         before = con.sql("select * from marts.relative_strength order by all").fetchall()
-    weekly_report(**args)
-    with duckdb.connect(first["warehouse"], read_only=True) as con:
+    weekly_report(source="csv", csv_path=str(year_csv), week_ending=date(2025, 11, 21), data_dir=str(tmp_path))
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.sql("select * from marts.relative_strength order by all").fetchall() == before
     assert len(list((tmp_path / "lake" / "daily_close").rglob("*.parquet"))) == 3
-
-
-def _write_bad(tmp_path: Path, mutate) -> Path:  # noqa: ANN001
-    text = read_closes(YEAR).assign(date=lambda f: f["date"].dt.strftime("%Y-%m-%d")).astype(str)
-    path = tmp_path / "bad.csv"
-    mutate(text).to_csv(path, index=False)
-    return path
-
-
-def _set(frame: pd.DataFrame, code: str, day: str, column: str, value: str) -> pd.DataFrame:
-    frame = frame.copy()
-    frame.loc[(frame["index_code"] == code) & (frame["date"] == day), column] = value
-    return frame
-
-
-BAD_CSVS = {
-    "negative close": (lambda f: _set(f, "SPX", "2025-11-21", "close", "-6602.99"), "close > 0: 1 row(s)"),
-    "empty close": (lambda f: _set(f, "DJIA", "2025-11-20", "close", ""), "close is a number: 1 row(s)"),
-    "duplicate day": (lambda f: pd.concat([f, f.iloc[[5]]]), "one row per (index_code, trade_date): 2 row(s)"),
-    "missing index": (lambda f: f[f["index_code"] != "R2000G"], "all of R2000G,SPX,DJIA present"),
-    "non-date": (lambda f: _set(f, "SPX", "2025-11-20", "date", "20/11/2025"), "trade_date is an ISO date: 1 row(s)"),
-}
-
-
-@pytest.mark.parametrize("case", sorted(BAD_CSVS))
-def test_bad_csv_fails_clearly_and_keeps_the_last_good_warehouse(tmp_path: Path, year_csv: Path, case: str) -> None:
-    weekly_report(source="csv", csv_path=str(year_csv), week_ending=date(2025, 11, 21), data_dir=str(tmp_path))
-    warehouse = tmp_path / "warehouse.duckdb"
-    before, lake_before = _digest(warehouse), sorted((tmp_path / "lake" / "daily_close").rglob("*"))
-
-    mutate, expected = BAD_CSVS[case]
-    bad = _write_bad(tmp_path, mutate)
-    state = weekly_report(
-        source="csv", csv_path=str(bad), week_ending=date(2025, 11, 21), data_dir=str(tmp_path), return_state=True
-    )
-    assert state.is_failed()
-    assert expected in state.message and "\n" not in state.message
-    with pytest.raises(FailedRun, match="batch rejected by the quality gate"):
-        state.result()
-
-    assert _digest(warehouse) == before
-    assert sorted((tmp_path / "lake" / "daily_close").rglob("*")) == lake_before
-    (kept,) = (tmp_path / "quarantine").iterdir()
-    assert (kept / "input-bad.csv").read_bytes() == bad.read_bytes()
-    assert expected in (kept / "reason.txt").read_text(encoding="utf-8")
-    assert len(pd.read_csv(kept / "batch.csv")) > 0
 
 
 def test_missing_csv_file_is_one_clear_line(tmp_path: Path) -> None:
@@ -143,7 +88,10 @@ def test_missing_csv_file_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_run_records_reach_the_warehouse(tmp_path: Path, year_csv: Path) -> None:
     args = {"source": "csv", "week_ending": date(2025, 11, 21), "data_dir": str(tmp_path)}
-    bad = _write_bad(tmp_path, BAD_CSVS["negative close"][0])
+    closes = read_closes(YEAR)
+    closes.loc[(closes["index_code"] == "SPX") & (closes["date"] == "2025-11-21"), "close"] = -6602.99
+    bad = tmp_path / "bad.csv"
+    closes.to_csv(bad, index=False, date_format="%Y-%m-%d")
     assert weekly_report(csv_path=str(bad), **args, return_state=True).is_failed()
     out = weekly_report(csv_path=str(year_csv), **args)
     with duckdb.connect(out["warehouse"], read_only=True) as con:
@@ -161,19 +109,6 @@ def test_run_records_reach_the_warehouse(tmp_path: Path, year_csv: Path) -> None
 
 
 # -- the drafts: edits survive reruns and carry into the next week; the fund table -----------------
-
-
-def _flow_logs(state) -> list[str]:  # noqa: ANN001
-    from prefect import get_client
-    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
-    from prefect.logging.handlers import APILogWorker
-
-    APILogWorker.drain_all(timeout=10)  # logs reach the server in the background
-    with get_client(sync_client=True) as client:
-        logs = client.read_logs(
-            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id]))
-        )
-    return [log.message for log in logs]
 
 
 def test_an_edited_draft_survives_a_rerun_and_carries_into_the_next_week(tmp_path: Path, year_csv: Path) -> None:
@@ -203,7 +138,8 @@ def test_an_edited_draft_survives_a_rerun_and_carries_into_the_next_week(tmp_pat
     assert "1592.08で終わりました" in new_ja.read_text(encoding="utf-8")  # R2000G on 2025-11-14
     assert Path(rerun["draft_en_written"]) == en.with_name("comment.en.new.md")
     assert f"{ja} was edited: kept as it is; this run's draft is {new_ja}" in rerun["notes"]
-    assert any("ja draft: " in m and "was edited: kept as it is" in m for m in _flow_logs(state))
+    logged = [log.message for log in run_logs(state.state_details.flow_run_id)]
+    assert any("ja draft: " in m and "was edited: kept as it is" in m for m in logged)
 
     # The next week starts from the edited comment, not from the pipeline's copies of it.
     nxt = weekly_report(week_ending=date(2025, 11, 21), **args)
@@ -226,9 +162,6 @@ def test_an_edited_draft_survives_a_rerun_and_carries_into_the_next_week(tmp_pat
 def test_fund_table_in_a_flow_run_equals_an_independent_calculation(
     tmp_path: Path, year_csv: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.conftest import LONG_HISTORY
-    from tests.test_funds import _independent, write_navs
-
     monkeypatch.setenv("SMALLCAP_FUND_NAV_PATH", str(write_navs(tmp_path / "navs.csv", ["SPX", "COMP"])))
     monkeypatch.setenv("SMALLCAP_FUNDS", '["COMP", "SPX"]')
     monkeypatch.setenv("SMALLCAP_FUND_NAMES", '{"COMP": "ナスダック総合"}')
@@ -240,7 +173,7 @@ def test_fund_table_in_a_flow_run_equals_an_independent_calculation(
     for code, name in (("COMP", "ナスダック総合"), ("SPX", "SPX")):
         own = raw[raw["index_code"] == code].sort_values("date")
         rows = [(date.fromisoformat(d), float(c)) for d, c in zip(own["date"], own["close"], strict=True)]
-        expected = _independent(rows, date(2025, 11, 21))
+        expected = independent.fund_returns(rows, date(2025, 11, 21))
         cells = " | ".join("—" if expected[p] is None else f"{expected[p] * 100:+.2f}%" for p in PERIODS)
         assert f"| {name} | 2025年11月21日 | {cells} |" in text
     assert text.index("| ナスダック総合 |") < text.index("| SPX |")

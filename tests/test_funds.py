@@ -7,8 +7,6 @@ per fund and day): SPX, DJIA and COMP every session 2022-01-03 to 2026-02-13; R2
 
 from __future__ import annotations
 
-import bisect
-import calendar
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,16 +14,9 @@ import pandas as pd
 import pytest
 
 from smallcap.report.funds import PERIODS, FundDataError, fund_performance, fund_table, read_navs, start_date
+from tests import independent
 from tests.conftest import LONG_HISTORY
-
-
-def write_navs(path: Path, codes: list[str] = ["SPX", "DJIA", "COMP", "R2000G"]) -> Path:  # noqa: B006
-    closes = pd.read_csv(LONG_HISTORY, dtype=str)
-    closes = closes[closes["index_code"].isin(codes)]
-    closes.rename(columns={"index_code": "fund_code", "close": "nav"})[["date", "fund_code", "nav"]].to_csv(
-        path, index=False
-    )
-    return path
+from tests.helpers import write_navs
 
 
 @pytest.fixture(scope="module")
@@ -78,30 +69,6 @@ def test_start_dates(week_end: date, period: str, start: date) -> None:
 # -- an independent calculation over every week: plain Python, its own month arithmetic ------------
 
 
-def _months_back(d: date, months: int) -> date:
-    y, m = divmod(d.year * 12 + d.month - 1 - months, 12)
-    m += 1
-    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
-
-
-def _independent(rows: list[tuple[date, float]], week_end: date) -> dict[str, float | None]:
-    days = [d for d, _ in rows]
-
-    def at(day: date) -> float | None:
-        i = bisect.bisect_right(days, day)
-        return rows[i - 1][1] if i else None
-
-    end = at(week_end)
-    starts = {"1M": _months_back(week_end, 1), "3M": _months_back(week_end, 3), "6M": _months_back(week_end, 6)}
-    starts["1Y"] = _months_back(week_end, 12)
-    starts["YTD"] = date(week_end.year - 1, 12, 31)
-    out: dict[str, float | None] = {}
-    for period, day in starts.items():
-        base = at(day)
-        out[period] = None if base is None or end is None else end / base - 1
-    return out
-
-
 def test_every_friday_equals_the_independent_calculation(navs: pd.DataFrame) -> None:
     raw = pd.read_csv(LONG_HISTORY)
     compared, missing = 0, 0
@@ -111,7 +78,7 @@ def test_every_friday_equals_the_independent_calculation(navs: pd.DataFrame) -> 
         friday = rows[0][0] + timedelta(days=(4 - rows[0][0].weekday()) % 7)
         while friday <= date(2026, 2, 13):
             (perf,) = fund_performance(navs, friday, [code])
-            expected = _independent(rows, friday)
+            expected = independent.fund_returns(rows, friday)
             for period in PERIODS:
                 if expected[period] is None:
                     assert perf.returns[period] is None, (code, friday, period)

@@ -6,7 +6,6 @@ The commands run in-process (Typer's runner) against the session's Prefect test 
 from __future__ import annotations
 
 import html
-import logging
 from pathlib import Path
 
 import duckdb
@@ -17,18 +16,10 @@ from typer.testing import CliRunner
 from app.cli import app
 from tests.conftest import YEAR
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
+# The CLI quiets Prefect's logger at exit: prefect_log_level keeps that from leaking into other tests.
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_server", "prefect_log_level")]
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _keep_prefect_log_level():
-    # The CLI quiets Prefect's logger at exit; keep that from leaking into other tests.
-    logger = logging.getLogger("prefect")
-    level = logger.level
-    yield
-    logger.setLevel(level)
 
 
 def _closes(path: Path, close_djia_2025_11_14: str | None = None) -> Path:

@@ -7,7 +7,6 @@ the known answers are the closes in tests/data and an independent pandas calcula
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
@@ -25,6 +24,7 @@ from flows.backfill import backfill
 from flows.weekly_report import weekly_report
 from tests import independent
 from tests.conftest import YEAR, read_closes
+from tests.helpers import digest
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 ROOT = Path(__file__).parents[1]
@@ -83,10 +83,6 @@ def _draft(data: Path, week: date = WEEK) -> str:
     return (data / "reports" / f"{week:%Y-%m-%d}" / "comment.ja.md").read_text(encoding="utf-8")
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _commits(data: Path) -> list[Path]:
     return sorted(p for p in (data / "lake" / "commits").glob("*.json") if not p.name.startswith("."))
 
@@ -97,7 +93,7 @@ def _published(data: Path) -> dict[str, str]:
     (A failed run's own records are written: what it did is kept, beside what is published.)
     """
     files = [data / "warehouse.duckdb", *(data / "reports").rglob("*")]
-    return {str(p): _digest(p) for p in [*files, *_commits(data)] if p.is_file()}
+    return {str(p): digest(p) for p in [*files, *_commits(data)] if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -147,12 +143,12 @@ def test_backfill_checks_revisions_against_the_lake_and_records_them(tmp_path: P
     start = date(2025, 9, 1)
     first = backfill(start=start, source="csv", csv_path=str(original), data_dir=str(data), return_state=True)
     assert first.is_completed(), first.message
-    before = _digest(data / "warehouse.duckdb")
+    before = digest(data / "warehouse.duckdb")
 
     refused = backfill(start=start, source="csv", csv_path=str(revised), data_dir=str(data), return_state=True)
     assert refused.is_failed()
     assert f"index_code=DJIA trade_date={DAY} published_close={ORIGINAL} close={REVISED}" in refused.message
-    assert _digest(data / "warehouse.duckdb") == before  # nothing published
+    assert digest(data / "warehouse.duckdb") == before  # nothing published
     assert _dow_close(data) == ORIGINAL
 
     accepted = backfill(
@@ -242,14 +238,14 @@ def test_a_flipped_byte_in_the_lake_fails_the_run_and_keeps_the_last_warehouse(
     offset = int(where * len(raw)) if where >= 0 else len(raw) + int(where)
     raw[offset] ^= 0x10
     damaged.write_bytes(bytes(raw))
-    before = _digest(data / "warehouse.duckdb")
+    before = digest(data / "warehouse.duckdb")
 
     later = _run(data, _csv(tmp_path, "later.csv"))  # the next week: another batch, which reads the lake
     assert later.is_failed()
     assert damaged.relative_to(data / "lake").as_posix() in later.message
     assert "checksum" in later.message and "smallcap lake repair" in later.message
     assert "\n" not in later.message
-    assert _digest(data / "warehouse.duckdb") == before
+    assert digest(data / "warehouse.duckdb") == before
     assert not damaged.exists()
     assert list((data / "lake" / "damaged").rglob(damaged.name))
 

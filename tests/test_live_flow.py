@@ -6,7 +6,6 @@ SMALLCAP_EXTRACT_RETRY_DELAY_SECONDS; the freshness wait's sleeping is recorded,
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import date
 from pathlib import Path
@@ -21,9 +20,10 @@ from prefect.exceptions import FailedRun
 from flows.weekly_report import weekly_report
 from smallcap.sources import freshness
 from tests import faults, independent
+from tests.helpers import digest, run_logs
 from tests.replay import FredReplay, YahooReplay
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_server")]
 
 WEEK = date(2025, 12, 12)
 ROOT = Path(__file__).parents[1]
@@ -51,10 +51,6 @@ def yahoo(monkeypatch: pytest.MonkeyPatch) -> YahooReplay:
 @pytest.fixture
 def fred(monkeypatch: pytest.MonkeyPatch) -> FredReplay:
     return FredReplay().install(monkeypatch)
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _files(folder: Path) -> list[Path]:
@@ -164,7 +160,7 @@ def test_reconciliation_mismatch_fails_the_run_and_lands_nothing(
     good = _run(tmp_path, week_ending=date(2025, 12, 5), check_source="fred")
     assert good.is_completed(), good.message
     warehouse = tmp_path / "warehouse.duckdb"
-    before, lake_before = _digest(warehouse), _files(tmp_path / "lake" / "daily_close")
+    before, lake_before = digest(warehouse), _files(tmp_path / "lake" / "daily_close")
 
     # FRED's SPX close for 2025-12-10 was 6886.68; this answer says 6900.00 (+0.19 %).
     def wrong(series: str, text: str) -> str:
@@ -179,7 +175,7 @@ def test_reconciliation_mismatch_fails_the_run_and_lands_nothing(
     assert "SPX 2025-12-10 yahoo 6886.68 vs fred 6900.00 (-0.193 %)" in state.message
     assert "\n" not in state.message
 
-    assert _digest(warehouse) == before
+    assert digest(warehouse) == before
     assert _files(tmp_path / "lake" / "daily_close") == lake_before
     runs = pd.read_parquet(tmp_path / "lake" / "meta" / "pipeline_runs")
     (failed,) = runs[runs["gate_status"] == "failed"].itertuples()
@@ -246,9 +242,7 @@ def test_fred_key_from_a_prefect_secret_block_is_used_and_never_logged(
     monkeypatch,
     caplog,  # noqa: ANN001
 ) -> None:
-    from prefect import get_client
     from prefect.blocks.system import Secret
-    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
     secret = "0123456789abcdef0123456789abcdef"
     Secret(value=secret).save("smallcap-fred-key-test", overwrite=True)
@@ -258,10 +252,7 @@ def test_fred_key_from_a_prefect_secret_block_is_used_and_never_logged(
     assert state.is_completed(), state.message
     assert {(u.host, u.params["api_key"]) for u in fred.urls} == {("api.stlouisfed.org", secret)}
     assert not [r for r in caplog.records if secret in r.getMessage()]
-    with get_client(sync_client=True) as client:
-        logs = client.read_logs(
-            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id]))
-        )
+    logs = run_logs(state.state_details.flow_run_id)
     assert logs and not [entry for entry in logs if secret in entry.message]
 
 
@@ -281,19 +272,16 @@ def test_bad_cross_check_is_refused_before_any_work(tmp_path: Path, check: str, 
     _nothing_written(tmp_path)
 
 
-def test_cli_runs_yahoo_with_fred_cross_check(tmp_path: Path, yahoo: YahooReplay, fred: FredReplay) -> None:
+def test_cli_runs_yahoo_with_fred_cross_check(
+    tmp_path: Path, yahoo: YahooReplay, fred: FredReplay, prefect_log_level: None
+) -> None:
     from typer.testing import CliRunner
 
     from app.cli import app
 
-    prefect_logger = logging.getLogger("prefect")
-    level = prefect_logger.level
-    try:
-        args = ["run", "--source", "yahoo", "--check-source", "fred", "--week-ending", "2025-12-12"]
-        result = CliRunner().invoke(app, [*args, "--data-dir", str(tmp_path)])
-        refused = CliRunner().invoke(app, ["run", "--source", "fred", "--data-dir", str(tmp_path / "other")])
-    finally:
-        prefect_logger.setLevel(level)  # the CLI quiets Prefect's shutdown logging for its own process
+    args = ["run", "--source", "yahoo", "--check-source", "fred", "--week-ending", "2025-12-12"]
+    result = CliRunner().invoke(app, [*args, "--data-dir", str(tmp_path)])
+    refused = CliRunner().invoke(app, ["run", "--source", "fred", "--data-dir", str(tmp_path / "other")])
     assert result.exit_code == 0, result.output
     assert "week ending  2025-12-12" in result.output
     assert yahoo.attempts == 1 and fred.calls == {"SP500": 1, "DJIA": 1}

@@ -7,7 +7,7 @@ from datetime import date
 from smallcap.report.draft import EN, JA, Carried, analyst_text, render_en, render_ja
 from smallcap.report.sections import Section
 from tests.conftest import SEED
-from tests.test_draft import seed_week_figures
+from tests.helpers import seed_week_figures
 
 
 def test_the_seed_splits_into_background_sections_and_outlook() -> None:

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import psutil
+import pytest
 
 from app import temporary_server
 from smallcap.quality import gate
@@ -31,6 +32,7 @@ def _script(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.flow
 def test_early_server_serves_the_flow_and_stops_with_the_process() -> None:
     out = _script(
         """
@@ -54,6 +56,7 @@ def test_early_server_serves_the_flow_and_stops_with_the_process() -> None:
     assert not psutil.pid_exists(int(pid))  # stopped and reaped when the process exited
 
 
+@pytest.mark.flow
 def test_a_server_that_does_not_start_leaves_it_to_prefect() -> None:
     out = _script(
         """

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from flows.weekly_report import weekly_report
 from tests import independent
-from tests.conftest import YEAR, read_closes
+from tests.conftest import YEAR, CompletedRun, read_closes
+from tests.helpers import run_artifacts
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_server")]
 
 # Every step of a successful weekly run, as its task is named.
 STEPS = {
@@ -36,20 +35,14 @@ STEPS = {
 }
 
 
-def test_a_run_is_named_tagged_and_leaves_its_artifacts(tmp_path: Path, year_csv: Path) -> None:
+def test_a_run_is_named_tagged_and_leaves_its_artifacts(year_week: CompletedRun) -> None:
     from prefect import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    data = tmp_path / "d"
-    state = weekly_report(
-        source="csv", csv_path=str(year_csv), week_ending=date(2025, 11, 21), data_dir=str(data), return_state=True
-    )
-    run_id = state.state_details.flow_run_id
+    data, run_id = year_week.data_dir, year_week.flow_run_id
+    artifacts = run_artifacts(run_id)
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(run_id)
-        artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
-        )
         task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
 
     assert run.name == "weekly-2025-11-21"

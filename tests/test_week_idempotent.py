@@ -9,21 +9,15 @@ import duckdb
 import pytest
 
 from flows.weekly_report import weekly_report
+from tests.helpers import marts
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
-
-MARTS = ("daily_close", "weekly_close", "relative_strength", "dim_index")
-
-
-def _marts(warehouse: str) -> dict[str, list[tuple]]:
-    with duckdb.connect(warehouse, read_only=True) as con:
-        return {m: con.sql(f"select * from marts.{m} order by all").fetchall() for m in MARTS}
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_server")]
 
 
 def test_good_friday_and_the_weekend_repeat_thursdays_week(tmp_path: Path, year_csv: Path) -> None:
     args = {"source": "csv", "csv_path": str(year_csv), "data_dir": str(tmp_path)}
     thursday = weekly_report(week_ending=date(2025, 4, 17), **args)  # the week's last session
-    marts = _marts(thursday["warehouse"])
+    published = marts(thursday["warehouse"])
     draft = Path(thursday["draft"]).read_bytes()
     lake = sorted((tmp_path / "lake" / "daily_close").rglob("*.parquet"))
 
@@ -32,7 +26,7 @@ def test_good_friday_and_the_weekend_repeat_thursdays_week(tmp_path: Path, year_
         assert again["week_ending"] == "2025-04-17"
         assert again["draft"] == thursday["draft"]
         assert Path(again["draft"]).read_bytes() == draft
-        assert _marts(again["warehouse"]) == marts
+        assert marts(again["warehouse"]) == published
         assert sorted((tmp_path / "lake" / "daily_close").rglob("*.parquet")) == lake  # nothing new landed
 
     with duckdb.connect(thursday["warehouse"], read_only=True) as con:
