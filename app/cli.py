@@ -64,7 +64,7 @@ def run(
     csv: CsvOption = None,
     data_dir: DataDirOption = None,
     allow_revisions: Annotated[
-        bool, typer.Option(help="Accept changed closes for dates already in the warehouse (recorded).")
+        bool, typer.Option(help="Accept changed closes for dates the lake already holds (recorded).")
     ] = False,
 ) -> None:
     """Run one weekly report: extract, validate, land, build the warehouse, draft."""

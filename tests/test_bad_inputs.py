@@ -161,7 +161,7 @@ BAD: dict[str, tuple[Callable[[Path], None], str]] = {
     "binary file": (_raw(bytes(range(256)) * 4), "file is a readable UTF-8 CSV: failed"),
     "revised close": (
         _csv(_set("DJIA", "2025-11-14", "close", "47200.00")),
-        "closes already in the warehouse unchanged (within 0.0001%): 1 row(s) fail, "
+        "committed closes unchanged (within 0.0001%): 1 row(s) fail, "
         "e.g. index_code=DJIA trade_date=2025-11-14 published_close=47147.48 close=47200.0",
     ),
     "mixed date formats": (_csv(_us_dates), "trade_date is an ISO date: 378 row(s) fail"),

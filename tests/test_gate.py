@@ -194,7 +194,7 @@ def test_revised_close_is_an_error_unless_allowed(good: pd.DataFrame) -> None:
     report = validate(revised, date(2025, 11, 21), TODAY, published=published)
     assert not report.success
     assert [f.line() for f in report.failures] == [
-        "closes already in the warehouse unchanged (within 0.0001%): 1 row(s) fail, "
+        "committed closes unchanged (within 0.0001%): 1 row(s) fail, "
         "e.g. index_code=DJIA trade_date=2025-11-14 published_close=47147.48 close=47200.0"
     ]
     allowed = validate(revised, date(2025, 11, 21), TODAY, published=published, config=GateConfig(allow_revisions=True))

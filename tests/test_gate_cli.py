@@ -49,7 +49,7 @@ def test_revision_needs_allow_revisions(tmp_path: Path) -> None:
     refused = smallcap("run", "--csv", revised, *week)
     assert refused.exit_code == 1
     assert _last_line(refused).startswith(
-        "error: batch rejected by the quality gate (1 of 17 checks failed): closes already in the warehouse "
+        "error: batch rejected by the quality gate (1 of 17 checks failed): committed closes "
         "unchanged (within 0.0001%): 1 row(s) fail, e.g. index_code=DJIA trade_date=2025-11-14 "
         "published_close=47147.48 close=47200.0 (batch kept in "
     )

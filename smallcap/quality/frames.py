@@ -86,7 +86,7 @@ def daily_moves(batch: pd.DataFrame) -> pd.DataFrame:
 
 
 def revisions(batch: pd.DataFrame, published: pd.DataFrame | None) -> pd.DataFrame:
-    """One row per (index, date) the warehouse already holds: the published close and the batch's."""
+    """One row per (index, date) the lake already holds: the committed close (published_close) and the batch's."""
     rows = _usable(batch)
     rows = rows[pd.to_numeric(rows["close"], errors="coerce") > 0]  # a bad close is named by its own check
     if published is None or published.empty:

@@ -8,7 +8,7 @@ result and Data Docs page:
 - index_summary     one row per index: all present, same last date, last date = the week's last session
 - session_coverage  one row per index and date: every NYSE session present, no date on a non-session
 - daily_move        one row per index and session: the move from the previous close
-- revisions         one row per index and date the warehouse already holds: the close unchanged
+- revisions         one row per index and date the lake already holds (committed): the close unchanged
 
 Each expectation carries GX's own severity: critical (an "error": the batch is rejected) or
 warning (reported and recorded; the batch passes).
@@ -101,8 +101,8 @@ def validate(
 ) -> GateReport:
     """Run the GX suites on a batch; pure apart from GX's context (and the Data Docs, if asked for).
 
-    `published` holds the closes the warehouse already has (index_code, trade_date, close), for
-    the continuity check; None or empty when there is no warehouse yet. `required`: the indices that
+    `published` holds the closes the lake has committed (index_code, trade_date, close), for the
+    revision check; None or empty when nothing is committed yet. `required`: the indices that
     must be present (all three for a weekly run; a backfill chunk from before an index's history
     begins in the source requires only the others).
     """

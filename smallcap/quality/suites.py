@@ -134,7 +134,7 @@ def _revision_expectations(config: GateConfig) -> list[tuple[str, Any]]:
     from great_expectations.expectations.metadata_types import FailureSeverity
 
     tol = config.revision_tolerance
-    name = f"closes already in the warehouse unchanged (within {tol:.4%})"
+    name = f"committed closes unchanged (within {tol:.4%})"
     severity = FailureSeverity.CRITICAL
     if config.allow_revisions:
         name += " - revisions allowed by this run"
