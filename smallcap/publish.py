@@ -23,7 +23,8 @@ class PublishError(SmallcapError):
     """A staged output cannot be put in place (something in the way); nothing was published."""
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
+    """Flush a file, or a folder's entries (so a rename survives a power cut), to the disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -75,15 +76,15 @@ class Release:
                 raise PublishError(f"cannot publish {target}: its staged file {staged} is gone")
             if target.is_dir():
                 raise PublishError(f"cannot publish {target}: a folder of that name is in the way")
-            _fsync(staged)
+            fsync(staged)
         journal = {"renames": [[str(s), str(t)] for s, t in pairs], "deletes": [str(d) for d in self.deletes]}
         path = self.folder / f"{self.tag}.json"
         partial = path.with_name(f".{path.name}.tmp")
         partial.write_text(json.dumps(journal, indent=1), encoding="utf-8")
-        _fsync(partial)
+        fsync(partial)
         os.replace(partial, path)  # the commit point: from here on the release happens, now or on recovery
         self.committed = True
-        _fsync(self.folder)
+        fsync(self.folder)
         apply(path)
 
     def discard(self) -> None:
@@ -102,7 +103,7 @@ def apply(journal: Path) -> None:
     for target in spec["deletes"]:
         Path(target).unlink(missing_ok=True)
     for folder in folders:
-        _fsync(folder)  # the renames survive a power cut before the journal goes
+        fsync(folder)  # the renames survive a power cut before the journal goes
     journal.unlink()
     journal.with_suffix(".staging").unlink(missing_ok=True)
 

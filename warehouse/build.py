@@ -23,6 +23,7 @@ import yaml
 
 from smallcap.indices import RATIO_PAIR
 from smallcap.lake.records import SCHEMAS as record_schemas
+from smallcap.publish import fsync
 
 MODELS_DIR = Path(__file__).parent
 
@@ -296,7 +297,7 @@ def build(
             con.close()
         # The publish: one rename, so readers see the old warehouse or the new one, never a mix.
         os.replace(building, target)
-        _fsync_dir(target.parent)
+        fsync(target.parent)  # the rename itself is durable
         clock.lap("publish")
     finally:
         building.unlink(missing_ok=True)
@@ -316,15 +317,6 @@ class _Clock:
         if self.timings is not None:
             self.timings[phase] = self.timings.get(phase, 0.0) + now - self.last
         self.last = now
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable: after a power cut the new name points at the new file.
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _pid_alive(pid: int) -> bool:
