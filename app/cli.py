@@ -343,15 +343,16 @@ def lake_verify(data_dir: DataDirOption = None) -> None:
 @lake_app.command("repair")
 def lake_repair(data_dir: DataDirOption = None) -> None:
     """Take damaged or missing files out of the lake's truth (a repair commit); they are moved to lake/damaged/."""
-    from smallcap import publish, writer
+    from smallcap import writer
     from smallcap.errors import SmallcapError
-    from smallcap.lake import repair
+    from smallcap.lake import recovery, repair
     from smallcap.settings import Settings
 
     settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
     try:
         with writer.exclusive(settings.data_dir, "lake repair", settings.writer_wait_seconds, typer.echo):
-            result = publish.recover(settings.data_dir) + repair.repair(settings.lake_dir)
+            done = recovery.recover(settings.data_dir, settings.lake_dir, settings.quarantine_dir)
+            result = done + repair.repair(settings.lake_dir)
     except SmallcapError as exc:
         _fail(str(exc))
     for line in result:

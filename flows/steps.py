@@ -26,6 +26,7 @@ from smallcap import publish, writer
 from smallcap.errors import NotYetPublished, SmallcapError, TransientSourceError, UnreadableInput
 from smallcap.indices import INDEX_CODES
 from smallcap.lake import batches, commits, records
+from smallcap.lake.recovery import recover
 from smallcap.lake.truth import committed_file_frame
 from smallcap.quality.gate import DocsSite, GateConfig, GateReport, input_failure
 from smallcap.settings import Settings
@@ -37,6 +38,7 @@ from tasks.load import build_warehouse
 from tasks.reconcile import quarantine_disagreement, reconcile_batches
 from tasks.record import record_revisions, record_run, record_validation, stage_records, write_records
 from tasks.validate import committed_closes, publish_gate_summary, quarantine_batch, validate_batch, verify_lake
+from warehouse.health import warehouse_health
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -94,8 +96,10 @@ def writing(run: Run) -> Iterator[publish.Release]:
     """
     settings, say = run.settings, get_run_logger()
     with writer.exclusive(settings.data_dir, run.run_name, settings.writer_wait_seconds, say.info):
-        for line in recover(settings):
+        for line in recover(settings.data_dir, settings.lake_dir, settings.quarantine_dir):
             say.warning(line)
+        if warning := warehouse_health(settings.warehouse_path, bool(commits.read_log(settings.lake_dir))):
+            say.warning(warning)
         release = publish.Release(settings.data_dir, f"{run.flow_run_id[:8]}-{os.getpid()}")
         try:
             yield release
@@ -114,57 +118,6 @@ def _one_line(exc: Exception, say: logging.LoggerAdapter | logging.Logger) -> st
         return str(exc)
     say.exception("the run failed")  # a fault, not bad data: the traceback goes to the log
     return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-
-
-def recover(settings: Settings) -> list[str]:
-    """Finish or drop what a dead run left, adopt a lake older than the commit log, set aside uncommitted files."""
-    notes = publish.recover(settings.data_dir)
-    lake = settings.lake_dir
-    log = commits.read_log(lake)
-    stray = commits.uncommitted(lake, log)
-    if stray and not log:
-        for group in commits.adoption_order(stray):
-            commits.commit_now(lake, group, "adopted", "lake written before the commit log")
-        notes.append(f"adopted {len(stray)} lake file(s) written before the commit log, in landing order")
-    elif stray:
-        kept = settings.quarantine_dir / f"uncommitted-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}"
-        for path in stray:
-            target = kept / path.relative_to(lake)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
-        (kept / "reason.txt").write_text(
-            "landed by a run that did not commit (killed, or failed after landing): never part of the truth\n",
-            encoding="utf-8",
-        )
-        notes.append(f"set aside {len(stray)} lake file(s) no commit lists (a run stopped after landing) in {kept}")
-    health = warehouse_health(settings.warehouse_path, bool(log))
-    if health:
-        notes.append(health)
-    return notes
-
-
-def warehouse_health(path: Path, has_commits: bool) -> str | None:
-    """A warning when the published warehouse is gone or broken: this run rebuilds it from the committed lake."""
-    import duckdb
-
-    if not path.exists():
-        return f"{path} is missing: rebuilding it from the committed lake" if has_commits else None
-    if path.stat().st_size == 0:
-        return f"{path} is empty: rebuilding it from the committed lake"
-    try:
-        with duckdb.connect(str(path), read_only=True) as con:
-            con.sql("select count(*) from marts.daily_close").fetchall()
-            ((blocks, block_size),) = con.sql("select total_blocks, block_size from pragma_database_size()").fetchall()
-        size, needed = path.stat().st_size, blocks * block_size
-        if size < needed:  # DuckDB opens a cut-off file; its blocks are not all there
-            return f"{path} is truncated ({size} of {needed}+ bytes): rebuilding it from the committed lake"
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            return None  # an analyst holds it read-write: readable, and replaced by rename all the same
-        return f"{path} cannot be read ({str(exc).splitlines()[0]}): rebuilding it from the committed lake"
-    except duckdb.Error as exc:
-        return f"{path} cannot be read ({str(exc).splitlines()[0]}): rebuilding it from the committed lake"
-    return None
 
 
 def _keep_unreadable(run: Run, exc: UnreadableInput) -> str:

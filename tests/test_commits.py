@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from smallcap import publish, writer
-from smallcap.lake import commits, repair
+from smallcap.lake import commits, recovery, repair
 from smallcap.lake.batches import land
 from smallcap.lake.truth import committed_closes
 from smallcap.sources.batch import from_long_text
@@ -159,3 +159,20 @@ def test_a_second_writer_waits_then_fails_naming_the_holder(tmp_path: Path) -> N
         holder.wait(timeout=30)
     with writer.exclusive(tmp_path, "weekly-2026-02-20", 0.5, said.append):  # released with its process
         pass
+
+
+def test_the_first_writer_adopts_an_old_lake_and_later_ones_set_stray_files_aside(tmp_path: Path) -> None:
+    lake, quarantine = tmp_path / "lake", tmp_path / "quarantine"
+    land(_batch(), lake)
+    land(_batch(dj=46600.0), lake)  # landed last: it won before the commit log existed, and still does
+    (note,) = recovery.recover(tmp_path, lake, quarantine)
+    assert note.startswith("adopted 6 lake file(s)")
+    assert _dow(lake) == 46600.0
+
+    stray = land(_batch(end="2025-11-14"), lake)  # a run that died after landing
+    (note,) = recovery.recover(tmp_path, lake, quarantine)
+    assert "set aside 3 lake file(s)" in note
+    assert not any(p.exists() for p in stray)
+    (kept,) = quarantine.glob("uncommitted-*")
+    assert "did not commit" in (kept / "reason.txt").read_text()
+    assert recovery.recover(tmp_path, lake, quarantine) == []
