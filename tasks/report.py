@@ -18,8 +18,8 @@ from smallcap.settings import Settings
 
 
 @task(name="read week figures from marts", cache_policy=NO_CACHE)
-def week_figures(warehouse_path: Path, week_ending: date) -> WeekFigures:
-    return read_week(warehouse_path, week_ending)
+def week_figures(warehouse_path: Path, week_ending: date, basis: str = "weekly", form: str = "relative") -> WeekFigures:
+    return read_week(warehouse_path, week_ending, basis, form)
 
 
 @task(name="compute fund performance table", cache_policy=NO_CACHE)
@@ -90,8 +90,12 @@ def publish_artifacts(figures: WeekFigures, drafts: dict[str, DraftWrite], chart
             {"figure": "SPX 1-week", "value": phrasing.signed_percent(figures.spx_return_1w)},
             {"figure": "R2000G / SPX", "value": phrasing.percent(figures.ratio)},
             {
-                "figure": "deviation from 26-week MA",
-                "value": "n/a" if figures.deviation_26w is None else phrasing.signed_percent(figures.deviation_26w),
+                "figure": f"deviation from 26-week MA ({figures.deviation_basis}, {figures.deviation_form})",
+                "value": "n/a"
+                if figures.deviation is None
+                else phrasing.signed_percent(figures.deviation)
+                if figures.deviation_form == "relative"
+                else phrasing.signed_points_en(figures.deviation),
             },
         ],
         description=f"Figures for the week ending {figures.week_ending}",

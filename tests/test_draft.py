@@ -215,6 +215,34 @@ def test_flat_week_then_a_rise_through_the_warehouse(tmp_path: Path) -> None:
     assert render_en(after).splitlines()[0].split(": ")[0].endswith("it rose")
 
 
+@pytest.fixture(scope="module")
+def seed_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.conftest import DATA
+
+    return _warehouse(tmp_path_factory.mktemp("seed"), read_closes(DATA / "index_closes_2024-11-14_2026-02-13.csv"))
+
+
+@pytest.mark.parametrize(
+    ("basis", "form", "ja", "en"),
+    [
+        ("weekly", "relative", "+1.51%", "+1.51%"),
+        ("weekly", "points", "+0.37ポイント", "+0.37 percentage points"),
+        ("daily", "relative", "+1.64%", "+1.64%"),
+        ("daily", "points", "+0.40ポイント", "+0.40 percentage points"),
+    ],
+)
+def test_the_configured_deviation_is_printed(seed_warehouse: Path, basis: str, form: str, ja: str, en: str) -> None:
+    """The seed's week on the real closes, under each definition (the seed itself prints +0.39%)."""
+    from smallcap.report.draft import render_en
+    from smallcap.report.figures import read_week
+
+    figures = read_week(seed_warehouse, date(2026, 2, 13), basis, form)
+    ja_lines = render_ja(figures).splitlines()
+    assert "2026年2月13日時点の、ラッセル2000グロース÷SP500は1709.95/6836.17=25.01%、" in ja_lines
+    assert f"26週移動平均との乖離は{ja}でした。" in ja_lines
+    assert f"and the deviation from its 26-week moving average was {en}." in render_en(figures).splitlines()
+
+
 # -- the fund table -----------------------------------------------------------------------------
 
 

@@ -58,6 +58,7 @@ class Language:
     month: Callable[[date], str]
     verb: Callable[[float, float | None], str]
     comparison: Callable[[float, float, float, float], str]
+    points: Callable[[float], str]  # a deviation in percentage points of the ratio
 
 
 JA = Language(
@@ -82,6 +83,7 @@ JA = Language(
     month=phrasing.month_ja,
     verb=phrasing.verb,
     comparison=phrasing.comparison,
+    points=phrasing.signed_points_ja,
 )
 
 EN = Language(
@@ -106,6 +108,7 @@ EN = Language(
     month=phrasing.month_en,
     verb=phrasing.verb_en,
     comparison=phrasing.comparison_en,
+    points=phrasing.signed_points_en,
 )
 
 LANGUAGES = {"ja": JA, "en": EN}
@@ -120,6 +123,14 @@ def _block(body: str, placeholder: str, carried: Carried | None, lang: Language)
     if not body:
         return placeholder
     return f"{lang.review(carried.week_ending)}\n{body}" if carried else body
+
+
+def _deviation(f: WeekFigures, lang: Language) -> str | None:
+    """The configured deviation as printed: relative in %, points in percentage points of the ratio."""
+    value = f.deviation
+    if value is None:
+        return None
+    return phrasing.signed_percent(value) if f.deviation_form == "relative" else lang.points(value)
 
 
 def render(
@@ -146,7 +157,7 @@ def render(
         numerator=phrasing.number(f.numerator_close),
         denominator=phrasing.number(f.denominator_close),
         ratio=phrasing.percent(f.ratio),
-        deviation_26w=None if f.deviation_26w is None else phrasing.signed_percent(f.deviation_26w),
+        deviation_26w=_deviation(f, lang),
         background=_block(prior.background, lang.background_placeholder, carried, lang),
         sections=[{"heading": s.heading, "body": _block(s.body, lang.placeholder, carried, lang)} for s in sections],
         ratio_heading=lang.layout.ratio_heading,

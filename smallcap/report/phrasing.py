@@ -74,6 +74,16 @@ def signed_percent(fraction: float) -> str:
     return f"{signed(fraction * 100)}%"
 
 
+def signed_points_ja(difference: float) -> str:
+    """A difference of two ratios in percentage points of the ratio: 0.001 -> +0.10ポイント."""
+    return f"{signed(difference * 100)}ポイント"
+
+
+def signed_points_en(difference: float) -> str:
+    """The same in English: 0.001 -> +0.10 percentage points."""
+    return f"{signed(difference * 100)} percentage points"
+
+
 def optional_signed_percent(fraction: float | None) -> str:
     """A rate that may be missing (not enough history): "—" then."""
     return MISSING if fraction is None else signed_percent(fraction)
