@@ -86,4 +86,4 @@ def weekly_report(
         return Failed(message=run.failure)
     publish_artifacts(figures, drafts, paths["chart"])
     publish_links(week, paths["chart"], settings.docs_dir / "index.html")
-    return steps.outputs(settings, week, paths, drafts)
+    return steps.outputs(settings, week, paths, drafts, funds.notes() if funds is not None else [])

@@ -13,7 +13,7 @@ from smallcap.report.chart import render_ratio_chart
 from smallcap.report.draft import EN, JA, ChartRef, render
 from smallcap.report.draft_files import DraftWrite, carried_forward, draft_path, write_draft
 from smallcap.report.figures import WeekFigures, read_ratio_history, read_week
-from smallcap.report.funds import FundPerformance, fund_table
+from smallcap.report.funds import FundTable, fund_table
 from smallcap.settings import Settings
 
 
@@ -23,13 +23,22 @@ def week_figures(warehouse_path: Path, week_ending: date, basis: str = "weekly",
 
 
 @task(name="compute fund performance table", cache_policy=NO_CACHE)
-def fund_returns(settings: Settings, week_ending: date) -> list[FundPerformance] | None:
-    """None when no NAV file is configured (the drafts then say so)."""
+def fund_returns(settings: Settings, week_ending: date) -> FundTable | None:
+    """None when no NAV file is configured (the drafts then say so). A fund with a stale or missing NAV
+    is marked in the table and logged, never fails the run; an unreadable file does."""
     if settings.fund_nav_path is None:
         return None
-    return fund_table(
-        settings.fund_nav_path, week_ending, settings.funds, settings.fund_names, settings.fund_nav_max_age_days
+    table = fund_table(
+        settings.fund_nav_path,
+        week_ending,
+        settings.funds,
+        settings.fund_names,
+        settings.fund_nav_max_age_days,
+        settings.fund_as_of,
     )
+    for note in table.notes():
+        get_run_logger().warning(note)
+    return table
 
 
 @task(name="draw ratio chart", cache_policy=NO_CACHE)
@@ -48,7 +57,7 @@ def stage_drafts(
     figures: WeekFigures,
     settings: Settings,
     chart: ChartRef,
-    funds: list[FundPerformance] | None,
+    funds: FundTable | None,
     release: Release,
 ) -> dict[str, DraftWrite]:
     """Both drafts, each starting from the previous week's edited comment; an edited draft is never overwritten.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import calendar
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -92,6 +92,13 @@ def months_back(d: date, months: int) -> date:
     y, m = divmod(d.year * 12 + d.month - 1 - months, 12)
     m += 1
     return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def last_month_end(d: date) -> date:
+    """The last calendar month end on or before d: d itself when tomorrow starts a new month."""
+    if (d + timedelta(days=1)).day == 1:
+        return d
+    return date(d.year, d.month, 1) - timedelta(days=1)
 
 
 def fund_returns(rows: list[tuple[date, float]], week_end: date) -> dict[str, float | None]:

@@ -261,6 +261,38 @@ def test_fund_table_is_rendered_when_configured(tmp_path: Path) -> None:
     assert "| SPX | February 13, 2026 | -1.83% | +1.46% | +5.72% | +11.79% | -0.14% |" in en
 
 
+def test_month_end_table_is_dated_as_the_seed_dates_it(tmp_path: Path) -> None:
+    """The seed's table reads 小型成長株関連投資信託のパフォーマンス(2024年11月末時点)."""
+    from smallcap.report.draft import render_en
+    from smallcap.report.funds import fund_table
+
+    funds = fund_table(write_navs(tmp_path / "navs.csv", ["SPX"]), date(2024, 12, 6), ["SPX"], as_of="month_end")
+    ja, en = render_ja(seed_week_figures(), funds=funds), render_en(seed_week_figures(), funds=funds)
+    assert "→ 小型成長株関連投資信託のパフォーマンス(2024年11月末時点)" in ja
+    assert "小型成長株関連投資信託のパフォーマンス(2024年11月末時点)" in ja.split("\n---\n")[-1]
+    assert "終点は2024年11月末以前で最後の基準価額(基準日)" in ja
+    assert "| SPX | 2024年11月29日 |" in ja  # the month's last session (the 30th is a Saturday)
+    assert "→ Performance of small-cap growth funds (as of end-November 2024)" in en
+    assert "| SPX | November 29, 2024 |" in en
+
+
+def test_a_fund_without_a_current_nav_is_marked(tmp_path: Path) -> None:
+    from smallcap.report.draft import render_en
+    from smallcap.report.funds import fund_table
+
+    navs = write_navs(tmp_path / "navs.csv", ["SPX", "R2000G"])
+    funds = fund_table(navs, date(2026, 2, 13), ["SPX", "R2000G", "IWO"], {"IWO": "iシェアーズ 米国小型グロース"})
+    ja, en = render_ja(seed_week_figures(), funds=funds), render_en(seed_week_figures(), funds=funds)
+    assert "| R2000G※ | — | — | — | — | — | — |" in ja
+    assert "| iシェアーズ 米国小型グロース※ | — | — | — | — | — | — |" in ja
+    stale = "※R2000G: 最新の基準価額(2025年12月16日)が2026年2月13日より7日を超えて古いため、騰落率を表示していません。"
+    assert stale in ja
+    assert "※iシェアーズ 米国小型グロース: 2026年2月13日以前の基準価額がないため、騰落率を表示していません。" in ja
+    assert "| R2000G† | — | — | — | — | — | — |" in en
+    assert "† R2000G: its latest NAV (December 16, 2025) is more than 7 days older than February 13, 2026" in en
+    assert "| SPX | 2026年2月13日 | -1.83% |" in ja
+
+
 def test_without_a_fund_table_the_drafts_say_so() -> None:
     from smallcap.report.draft import render_en
 

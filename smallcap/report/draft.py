@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from smallcap.report import phrasing
 from smallcap.report.figures import WeekFigures
-from smallcap.report.funds import PERIODS, FundPerformance
+from smallcap.report.funds import PERIODS, FundTable
 from smallcap.report.sections import AnalystText, Layout, Section, parse
 
 _env = Environment(
@@ -59,6 +59,7 @@ class Language:
     verb: Callable[[float, float | None], str]
     comparison: Callable[[float, float, float, float], str]
     points: Callable[[float], str]  # a deviation in percentage points of the ratio
+    month_end: Callable[[date], str]  # a fund table dated at a month end
 
 
 JA = Language(
@@ -84,6 +85,7 @@ JA = Language(
     verb=phrasing.verb,
     comparison=phrasing.comparison,
     points=phrasing.signed_points_ja,
+    month_end=phrasing.month_end_ja,
 )
 
 EN = Language(
@@ -109,6 +111,7 @@ EN = Language(
     verb=phrasing.verb_en,
     comparison=phrasing.comparison_en,
     points=phrasing.signed_points_en,
+    month_end=phrasing.month_end_en,
 )
 
 LANGUAGES = {"ja": JA, "en": EN}
@@ -139,7 +142,7 @@ def render(
     band: float = 0.005,
     chart: ChartRef | None = None,
     carried: Carried | None = None,
-    funds: list[FundPerformance] | None = None,
+    funds: FundTable | None = None,
 ) -> str:
     """The draft in `lang`. `funds` None means no fund table is configured."""
     chart = chart or ChartRef()
@@ -165,13 +168,17 @@ def render(
         chart_since=None if chart.since is None else lang.month(chart.since),
         chart_png=chart.png,
         chart_svg=chart.svg,
+        fund_date=None if funds is None else (lang.month_end if funds.month_end else lang.date)(funds.as_of),
+        fund_max_age_days=None if funds is None else funds.max_age_days,
         funds=None
         if funds is None
         else [
             {
                 "name": r.name,
-                "as_of": lang.date(r.as_of),
+                "as_of": phrasing.MISSING if r.as_of is None else lang.date(r.as_of),
                 "returns": [phrasing.optional_signed_percent(r.returns[p]) for p in PERIODS],
+                "unavailable": r.unavailable,
+                "last_nav": None if r.last_nav is None else lang.date(r.last_nav),
             }
             for r in funds
         ],
@@ -184,7 +191,7 @@ def render_ja(
     band: float = 0.005,
     chart: ChartRef | None = None,
     carried: Carried | None = None,
-    funds: list[FundPerformance] | None = None,
+    funds: FundTable | None = None,
 ) -> str:
     return render(JA, f, band, chart, carried, funds)
 
@@ -194,6 +201,6 @@ def render_en(
     band: float = 0.005,
     chart: ChartRef | None = None,
     carried: Carried | None = None,
-    funds: list[FundPerformance] | None = None,
+    funds: FundTable | None = None,
 ) -> str:
     return render(EN, f, band, chart, carried, funds)

@@ -139,6 +139,11 @@ def month_ja(d: date) -> str:
     return f"{d.year}年{d.month}月"
 
 
+def month_end_ja(d: date) -> str:
+    """A month end as the seed dates its fund table: 2024年11月末."""
+    return f"{d.year}年{d.month}月末"
+
+
 # Spelled out here, not taken from the locale, so a run prints the same text on every machine.
 _MONTHS_EN = (
     "January",
@@ -162,3 +167,8 @@ def date_en(d: date) -> str:
 
 def month_en(d: date) -> str:
     return f"{_MONTHS_EN[d.month - 1]} {d.year}"
+
+
+def month_end_en(d: date) -> str:
+    """A month end: end-November 2024."""
+    return f"end-{_MONTHS_EN[d.month - 1]} {d.year}"
