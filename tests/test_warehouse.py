@@ -122,7 +122,8 @@ def test_daily_ratio_staging_holds_every_session(seed_history: tuple[pd.DataFram
     _, warehouse = seed_history
     with duckdb.connect(str(warehouse), read_only=True) as con:
         sessions, weeks, bad_week = con.sql(
-            "select count(*), count(distinct week_ending), count(*) filter (where trade_date > week_ending)"
+            "select count(*), count(distinct week_start),"
+            " count(*) filter (where isodow(week_start) <> 1 or trade_date - week_start not between 0 and 4)"
             " from staging.stg_daily_ratio"
         ).fetchall()[0]
     assert (sessions, weeks, bad_week) == (312, 66, 0)

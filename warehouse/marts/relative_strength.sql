@@ -25,25 +25,27 @@ with pair as (
 -- One row per pair and week: the week's daily ratios summed, so the 26-week window adds 26 rows,
 -- not every session.
 daily_week as (
-    select pair, week_no, sum(ratio) as ratio_sum, count(*) as sessions
-    from staging.stg_daily_ratio
-    group by pair, week_no
+    select r.pair, w.week_no, r.ratio_sum, r.sessions
+    from (
+        select pair, week_start, sum(ratio) as ratio_sum, count(*) as sessions
+        from staging.stg_daily_ratio
+        group by pair, week_start
+    ) as r
+    join staging.stg_trading_week as w
+        using (week_start)
 ),
-daily_window as (
-    select
-        pair,
-        week_no,
-        sum(ratio_sum) over last_26 / sum(sessions) over last_26 as daily_mean
-    from daily_week
-    window last_26 as (partition by pair order by week_no range between 25 preceding and current row)
-),
+-- Both averages over one window: where all 26 weekly ratios exist, the 26 weeks' daily sums are
+-- those of exactly these rows.
 averaged as (
     select
         pair.*,
         case when count(*) over last_26 = 26 then avg(pair.ratio) over last_26 end as ma_26w,
-        case when count(*) over last_26 = 26 then daily_window.daily_mean end as ma_26w_daily
+        case
+            when count(*) over last_26 = 26
+                then sum(daily_week.ratio_sum) over last_26 / sum(daily_week.sessions) over last_26
+        end as ma_26w_daily
     from pair
-    left join daily_window
+    left join daily_week
         using (pair, week_no)
     window last_26 as (partition by pair.pair order by pair.week_no range between 25 preceding and current row)
 )
