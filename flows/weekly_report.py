@@ -79,7 +79,7 @@ def weekly_report(
         paths = steps.report_paths(settings, week)
         warehouse = steps.build(run, release, lambda: {k: str(v) for k, v in paths.items()})
         figures = week_figures(warehouse, week, settings.deviation_basis, settings.deviation_form)
-        chart = draw_chart(warehouse, week, paths, settings.chart_start, release)
+        chart = draw_chart(warehouse, week, paths, settings.chart_start, release, settings.deviation_basis)
         drafts = stage_drafts(figures, settings, chart, funds, release)
         steps.publish_release(run, release)
     if run.failure is not None:

@@ -43,9 +43,14 @@ def fund_returns(settings: Settings, week_ending: date) -> FundTable | None:
 
 @task(name="draw ratio chart", cache_policy=NO_CACHE)
 def draw_chart(
-    warehouse_path: Path, week_ending: date, paths: dict[str, Path], start: date, release: Release
+    warehouse_path: Path,
+    week_ending: date,
+    paths: dict[str, Path],
+    start: date,
+    release: Release,
+    basis: str = "weekly",
 ) -> ChartRef:
-    history = read_ratio_history(warehouse_path, week_ending, start)
+    history = read_ratio_history(warehouse_path, week_ending, start, basis)  # the average the draft measures from
     png, svg = paths["chart"], paths["chart_svg"]
     chart = ChartRef(png=png.name, svg=svg.name, since=history["week_ending"].iloc[0].date())
     render_ratio_chart(history, release.staged(png), release.staged(svg))

@@ -3,6 +3,7 @@
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -315,3 +316,9 @@ def test_ratio_history_starts_at_the_configured_start_or_the_first_week_held(yea
     assert len(later) == len(held[held["week_ending"] >= "2025-06-01"])
     # The 26-week average is the marts' (over all history), not restarted at the chart's start.
     assert later["ma_26w"].notna().all()
+    daily = read_ratio_history(year_warehouse, date(2025, 11, 21), date(2025, 6, 1), basis="daily")
+    with duckdb.connect(str(year_warehouse), read_only=True) as con:
+        expected = con.sql(
+            "select ma_26w_daily from marts.relative_strength where week_ending >= '2025-06-01' order by week_ending"
+        ).df()
+    assert daily["ma_26w"].tolist() == expected["ma_26w_daily"].tolist()  # the chart follows the draft's basis

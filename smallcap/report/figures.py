@@ -98,11 +98,15 @@ def read_week(warehouse: Path, week_ending: date, basis: str = "weekly", form: s
     )
 
 
-def read_ratio_history(warehouse: Path, week_ending: date, start: date | None = None) -> pd.DataFrame:
-    """The weekly ratio and its 26-week average from `start` (all the marts hold when None) to `week_ending`."""
+def read_ratio_history(
+    warehouse: Path, week_ending: date, start: date | None = None, basis: str = "weekly"
+) -> pd.DataFrame:
+    """The weekly ratio and its 26-week average (as column ma_26w, of the weekly or the daily ratios, as the
+    draft's deviation) from `start` (all the marts hold when None) to `week_ending`."""
+    ma = {"weekly": "ma_26w", "daily": "ma_26w_daily as ma_26w"}[basis]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.sql(
-            "select week_ending, ratio, ma_26w from marts.relative_strength"
+            f"select week_ending, ratio, {ma} from marts.relative_strength"
             " where week_ending <= $w and week_ending >= coalesce($s, week_ending) order by week_ending",
             params={"w": week_ending, "s": start},
         ).df()
