@@ -104,7 +104,7 @@ def run(
     typer.echo(f"chart        {outputs['chart']}")
     typer.echo(f"chart-svg    {outputs['chart_svg']}")
     if outputs.get("notes"):
-        typer.echo(f"note         {outputs['notes']}")  # an edited draft was kept; the new one is beside it
+        typer.echo(f"note         {outputs['notes']}")  # an edited draft kept, a fund shown without figures
     typer.echo(f"warehouse    {outputs['warehouse']}")
     typer.echo(f"lake         {outputs['lake']}")
 

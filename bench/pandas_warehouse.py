@@ -3,7 +3,8 @@
 Same inputs (the lake, the NYSE sessions, the ratio pairs), same tables and the same
 definitions as warehouse/staging and warehouse/marts: latest landing wins; a week ends on its
 last NYSE session; prev_close is the previous calendar week's close or missing; ma_26w is the
-mean of the 26 weekly ratios ending that week, missing unless all 26 exist.
+mean of the 26 weekly ratios ending that week, missing unless all 26 exist; ma_26w_daily is the
+mean of the daily ratios of every session in those 26 weeks, missing with ma_26w.
 """
 
 from __future__ import annotations
@@ -72,7 +73,9 @@ def weekly_close(stg: pd.DataFrame, weeks: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["index_code", "week_ending"], ignore_index=True)[cols]
 
 
-def relative_strength(weekly: pd.DataFrame, weeks: pd.DataFrame, pairs: Sequence[tuple[str, str]]) -> pd.DataFrame:
+def relative_strength(
+    weekly: pd.DataFrame, weeks: pd.DataFrame, pairs: Sequence[tuple[str, str]], daily: pd.DataFrame
+) -> pd.DataFrame:
     pair_frame = pd.DataFrame(list(pairs), columns=["numerator", "denominator"], dtype="str")
     pair_frame["pair"] = pair_frame["numerator"] + "/" + pair_frame["denominator"]
     closes = weekly[["index_code", "week_ending", "close"]]
@@ -88,7 +91,28 @@ def relative_strength(weekly: pd.DataFrame, weeks: pd.DataFrame, pairs: Sequence
     ma = wide.rolling(26, min_periods=26).mean().stack().rename("ma_26w").reset_index()
     out = both.merge(ma, on=["week_no", "pair"], how="left")
     out["deviation_26w"] = out["ratio"] / out["ma_26w"] - 1
-    cols = ["pair", "week_ending", "numerator_close", "denominator_close", "ratio", "ma_26w", "deviation_26w"]
+    out["deviation_26w_points"] = out["ratio"] - out["ma_26w"]
+    # Daily ratios summed per pair and week, then 26-week sums of sums and of session counts.
+    day = daily[["index_code", "trade_date", "close"]]
+    by_day = (
+        pair_frame.merge(day, left_on="numerator", right_on="index_code")
+        .merge(day, left_on=["denominator", "trade_date"], right_on=["index_code", "trade_date"])
+        .assign(week_start=lambda f: f["trade_date"] - pd.to_timedelta(f["trade_date"].dt.weekday, unit="D"))
+        .merge(weeks[["week_start", "week_no"]], on="week_start")
+    )
+    by_day["ratio"] = by_day["close_x"] / by_day["close_y"]
+    per_week = by_day.groupby(["week_no", "pair"])["ratio"].agg(["sum", "size"])
+    sums = per_week["sum"].unstack().reindex(weeks["week_no"]).rolling(26, min_periods=1).sum()
+    counts = per_week["size"].unstack().reindex(weeks["week_no"]).rolling(26, min_periods=1).sum()
+    daily_ma = (sums / counts).stack().rename("ma_26w_daily").reset_index()
+    out = out.merge(daily_ma, on=["week_no", "pair"], how="left")
+    out["ma_26w_daily"] = out["ma_26w_daily"].where(out["ma_26w"].notna())
+    out["deviation_26w_daily"] = out["ratio"] / out["ma_26w_daily"] - 1
+    out["deviation_26w_daily_points"] = out["ratio"] - out["ma_26w_daily"]
+    cols = [
+        *("pair", "week_ending", "numerator_close", "denominator_close", "ratio", "ma_26w", "deviation_26w"),
+        *("deviation_26w_points", "ma_26w_daily", "deviation_26w_daily", "deviation_26w_daily_points"),
+    ]
     return out.sort_values(["pair", "week_ending"], ignore_index=True)[cols]
 
 
@@ -101,12 +125,13 @@ def derive(
     stg = stg_daily_close(raw)
     weeks = stg_trading_week(sessions_between(raw["trade_date"].min().date(), raw["trade_date"].max().date()))
     weekly = weekly_close(stg, weeks)
+    daily = daily_close(stg)
     return {
         "stg_daily_close": stg,
         "stg_trading_week": weeks,
-        "daily_close": daily_close(stg),
+        "daily_close": daily,
         "weekly_close": weekly,
-        "relative_strength": relative_strength(weekly, weeks, pairs),
+        "relative_strength": relative_strength(weekly, weeks, pairs, daily),
     }
 
 

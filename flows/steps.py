@@ -271,8 +271,11 @@ def report_paths(settings: Settings, week: date) -> dict[str, Path]:
     }
 
 
-def outputs(settings: Settings, week: date, paths: dict[str, Path], drafts: dict[str, Any]) -> dict[str, str]:
-    """What a completed weekly run returns: the published paths and the drafts' status."""
+def outputs(
+    settings: Settings, week: date, paths: dict[str, Path], drafts: dict[str, Any], notes: Sequence[str] = ()
+) -> dict[str, str]:
+    """What a completed weekly run returns: the published paths, the drafts' status and the run's notes
+    (an edited draft kept; `notes` from other steps, e.g. a fund shown without figures)."""
     ja, en = drafts["ja"], drafts["en"]
     return {
         "week_ending": f"{week:%Y-%m-%d}",
@@ -286,5 +289,5 @@ def outputs(settings: Settings, week: date, paths: dict[str, Path], drafts: dict
         "draft_en_written": str(en.written),
         "chart": str(paths["chart"]),
         "chart_svg": str(paths["chart_svg"]),
-        "notes": "; ".join(d.message for d in drafts.values() if d.status == "kept"),
+        "notes": "; ".join([*(d.message for d in drafts.values() if d.status == "kept"), *notes]),
     }

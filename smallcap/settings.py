@@ -14,6 +14,11 @@ from smallcap.errors import SettingsError
 SourceName = Literal["yahoo", "fred", "sample", "csv"]
 # Sources a run can cross-check its primary against (network sources with their own numbers).
 CheckSourceName = Literal["fred", "yahoo"]
+# The printed 26-week deviation: the average's basis, and the deviation's form (see the README).
+DeviationBasis = Literal["weekly", "daily"]
+DeviationForm = Literal["relative", "points"]
+# The fund table's as-of date: the week's end, or the last calendar month end on or before it.
+FundAsOf = Literal["week", "month_end"]
 SOURCES: tuple[str, ...] = get_args(SourceName)
 CHECK_SOURCES: tuple[str, ...] = get_args(CheckSourceName)
 
@@ -34,14 +39,22 @@ class Settings(BaseSettings):
     same_move_band: float = 0.005
     # The chart shows the weeks from here on (those the marts hold).
     chart_start: date = date(2022, 1, 1)
+    # The analyst's definition of "26週移動平均との乖離" is theirs to choose: the moving average of the
+    # weekly ratios or of every session's daily ratio over the 26 weeks; relative (ratio / MA - 1,
+    # printed in %) or points (ratio - MA, printed in percentage points of the ratio).
+    deviation_basis: DeviationBasis = "weekly"
+    deviation_form: DeviationForm = "relative"
     # Fund/ETF performance table: a CSV `date,fund_code,nav[,fund_name]`; without it the drafts say none is set.
     fund_nav_path: Path | None = None
     # The table's funds in order (JSON list in SMALLCAP_FUNDS); empty: every fund in the file.
     funds: list[str] = Field(default_factory=list)
     # Display names by fund code (JSON object in SMALLCAP_FUND_NAMES); else the file's fund_name, else the code.
     fund_names: dict[str, str] = Field(default_factory=dict)
-    # A fund whose last NAV is more than this many days before the week's end fails the run: no stale figures.
+    # A fund whose last NAV is more than this many days before the table's date is shown without
+    # figures (marked, with a note in the run): no stale figure is printed as current.
     fund_nav_max_age_days: int = 7
+    # The table's date: the week's end, or the last month end on or before it (the seed's 2024年11月末時点).
+    fund_as_of: FundAsOf = "week"
 
     # Live sources (yahoo, fred). A cross-check source is compared with the primary before landing.
     check_source: CheckSourceName | None = None

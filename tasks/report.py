@@ -13,30 +13,44 @@ from smallcap.report.chart import render_ratio_chart
 from smallcap.report.draft import EN, JA, ChartRef, render
 from smallcap.report.draft_files import DraftWrite, carried_forward, draft_path, write_draft
 from smallcap.report.figures import WeekFigures, read_ratio_history, read_week
-from smallcap.report.funds import FundPerformance, fund_table
+from smallcap.report.funds import FundTable, fund_table
 from smallcap.settings import Settings
 
 
 @task(name="read week figures from marts", cache_policy=NO_CACHE)
-def week_figures(warehouse_path: Path, week_ending: date) -> WeekFigures:
-    return read_week(warehouse_path, week_ending)
+def week_figures(warehouse_path: Path, week_ending: date, basis: str = "weekly", form: str = "relative") -> WeekFigures:
+    return read_week(warehouse_path, week_ending, basis, form)
 
 
 @task(name="compute fund performance table", cache_policy=NO_CACHE)
-def fund_returns(settings: Settings, week_ending: date) -> list[FundPerformance] | None:
-    """None when no NAV file is configured (the drafts then say so)."""
+def fund_returns(settings: Settings, week_ending: date) -> FundTable | None:
+    """None when no NAV file is configured (the drafts then say so). A fund with a stale or missing NAV
+    is marked in the table and logged, never fails the run; an unreadable file does."""
     if settings.fund_nav_path is None:
         return None
-    return fund_table(
-        settings.fund_nav_path, week_ending, settings.funds, settings.fund_names, settings.fund_nav_max_age_days
+    table = fund_table(
+        settings.fund_nav_path,
+        week_ending,
+        settings.funds,
+        settings.fund_names,
+        settings.fund_nav_max_age_days,
+        settings.fund_as_of,
     )
+    for note in table.notes():
+        get_run_logger().warning(note)
+    return table
 
 
 @task(name="draw ratio chart", cache_policy=NO_CACHE)
 def draw_chart(
-    warehouse_path: Path, week_ending: date, paths: dict[str, Path], start: date, release: Release
+    warehouse_path: Path,
+    week_ending: date,
+    paths: dict[str, Path],
+    start: date,
+    release: Release,
+    basis: str = "weekly",
 ) -> ChartRef:
-    history = read_ratio_history(warehouse_path, week_ending, start)
+    history = read_ratio_history(warehouse_path, week_ending, start, basis)  # the average the draft measures from
     png, svg = paths["chart"], paths["chart_svg"]
     chart = ChartRef(png=png.name, svg=svg.name, since=history["week_ending"].iloc[0].date())
     render_ratio_chart(history, release.staged(png), release.staged(svg))
@@ -48,7 +62,7 @@ def stage_drafts(
     figures: WeekFigures,
     settings: Settings,
     chart: ChartRef,
-    funds: list[FundPerformance] | None,
+    funds: FundTable | None,
     release: Release,
 ) -> dict[str, DraftWrite]:
     """Both drafts, each starting from the previous week's edited comment; an edited draft is never overwritten.
@@ -90,8 +104,12 @@ def publish_artifacts(figures: WeekFigures, drafts: dict[str, DraftWrite], chart
             {"figure": "SPX 1-week", "value": phrasing.signed_percent(figures.spx_return_1w)},
             {"figure": "R2000G / SPX", "value": phrasing.percent(figures.ratio)},
             {
-                "figure": "deviation from 26-week MA",
-                "value": "n/a" if figures.deviation_26w is None else phrasing.signed_percent(figures.deviation_26w),
+                "figure": f"deviation from 26-week MA ({figures.deviation_basis}, {figures.deviation_form})",
+                "value": "n/a"
+                if figures.deviation is None
+                else phrasing.signed_percent(figures.deviation)
+                if figures.deviation_form == "relative"
+                else phrasing.signed_points_en(figures.deviation),
             },
         ],
         description=f"Figures for the week ending {figures.week_ending}",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import calendar
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -52,10 +52,53 @@ def relative_strength(weekly: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def deviation_forms(daily: pd.DataFrame, weeks: int = 26) -> pd.DataFrame:
+    """Every 26-week deviation of R2000G/SPX, straight from the daily closes, one row per week.
+
+    For the week ending on its last session: the weekly ratio is that session's R2000G / SPX; the
+    weekly basis averages the weekly ratios of that calendar week and the 25 before it (all 26
+    must exist); the daily basis averages R2000G / SPX on every session of those same 26 weeks.
+    relative = ratio / average - 1; points = ratio - average.
+    """
+    wide = daily.pivot(index="date", columns="index_code", values="close")[["R2000G", "SPX"]].dropna()
+    day_ratio = (wide["R2000G"] / wide["SPX"]).rename("ratio").to_frame()
+    day_ratio["week"] = day_ratio.index.to_period("W-SUN")
+    last_rows = day_ratio.groupby("week").tail(1)  # the week's last session
+    weekly_ratio = pd.Series(last_rows["ratio"].to_numpy(), index=last_rows["week"])
+    rows = []
+    for week_ending, week, ratio in zip(last_rows.index, last_rows["week"], last_rows["ratio"], strict=True):
+        span = [week - k for k in range(weeks)]
+        if all(w in weekly_ratio.index for w in span):
+            ma_weekly = float(weekly_ratio.loc[span].mean())
+            ma_daily = float(day_ratio.loc[day_ratio["week"].isin(span), "ratio"].mean())
+        else:
+            ma_weekly = ma_daily = float("nan")
+        rows.append(
+            {
+                "week_ending": week_ending.date(),
+                "ratio": ratio,
+                "ma_26w": ma_weekly,
+                "ma_26w_daily": ma_daily,
+                "deviation_26w": ratio / ma_weekly - 1,
+                "deviation_26w_points": ratio - ma_weekly,
+                "deviation_26w_daily": ratio / ma_daily - 1,
+                "deviation_26w_daily_points": ratio - ma_daily,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def months_back(d: date, months: int) -> date:
     y, m = divmod(d.year * 12 + d.month - 1 - months, 12)
     m += 1
     return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def last_month_end(d: date) -> date:
+    """The last calendar month end on or before d: d itself when tomorrow starts a new month."""
+    if (d + timedelta(days=1)).day == 1:
+        return d
+    return date(d.year, d.month, 1) - timedelta(days=1)
 
 
 def fund_returns(rows: list[tuple[date, float]], week_end: date) -> dict[str, float | None]:

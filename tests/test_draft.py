@@ -3,6 +3,7 @@
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -215,6 +216,34 @@ def test_flat_week_then_a_rise_through_the_warehouse(tmp_path: Path) -> None:
     assert render_en(after).splitlines()[0].split(": ")[0].endswith("it rose")
 
 
+@pytest.fixture(scope="module")
+def seed_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.conftest import DATA
+
+    return _warehouse(tmp_path_factory.mktemp("seed"), read_closes(DATA / "index_closes_2024-11-14_2026-02-13.csv"))
+
+
+@pytest.mark.parametrize(
+    ("basis", "form", "ja", "en"),
+    [
+        ("weekly", "relative", "+1.51%", "+1.51%"),
+        ("weekly", "points", "+0.37ポイント", "+0.37 percentage points"),
+        ("daily", "relative", "+1.64%", "+1.64%"),
+        ("daily", "points", "+0.40ポイント", "+0.40 percentage points"),
+    ],
+)
+def test_the_configured_deviation_is_printed(seed_warehouse: Path, basis: str, form: str, ja: str, en: str) -> None:
+    """The seed's week on the real closes, under each definition (the seed itself prints +0.39%)."""
+    from smallcap.report.draft import render_en
+    from smallcap.report.figures import read_week
+
+    figures = read_week(seed_warehouse, date(2026, 2, 13), basis, form)
+    ja_lines = render_ja(figures).splitlines()
+    assert "2026年2月13日時点の、ラッセル2000グロース÷SP500は1709.95/6836.17=25.01%、" in ja_lines
+    assert f"26週移動平均との乖離は{ja}でした。" in ja_lines
+    assert f"and the deviation from its 26-week moving average was {en}." in render_en(figures).splitlines()
+
+
 # -- the fund table -----------------------------------------------------------------------------
 
 
@@ -231,6 +260,38 @@ def test_fund_table_is_rendered_when_configured(tmp_path: Path) -> None:
     assert "未設定" not in ja
     en = render_en(seed_week_figures(), funds=funds)
     assert "| SPX | February 13, 2026 | -1.83% | +1.46% | +5.72% | +11.79% | -0.14% |" in en
+
+
+def test_month_end_table_is_dated_as_the_seed_dates_it(tmp_path: Path) -> None:
+    """The seed's table reads 小型成長株関連投資信託のパフォーマンス(2024年11月末時点)."""
+    from smallcap.report.draft import render_en
+    from smallcap.report.funds import fund_table
+
+    funds = fund_table(write_navs(tmp_path / "navs.csv", ["SPX"]), date(2024, 12, 6), ["SPX"], as_of="month_end")
+    ja, en = render_ja(seed_week_figures(), funds=funds), render_en(seed_week_figures(), funds=funds)
+    assert "→ 小型成長株関連投資信託のパフォーマンス(2024年11月末時点)" in ja
+    assert "小型成長株関連投資信託のパフォーマンス(2024年11月末時点)" in ja.split("\n---\n")[-1]
+    assert "終点は2024年11月末以前で最後の基準価額(基準日)" in ja
+    assert "| SPX | 2024年11月29日 |" in ja  # the month's last session (the 30th is a Saturday)
+    assert "→ Performance of small-cap growth funds (as of end-November 2024)" in en
+    assert "| SPX | November 29, 2024 |" in en
+
+
+def test_a_fund_without_a_current_nav_is_marked(tmp_path: Path) -> None:
+    from smallcap.report.draft import render_en
+    from smallcap.report.funds import fund_table
+
+    navs = write_navs(tmp_path / "navs.csv", ["SPX", "R2000G"])
+    funds = fund_table(navs, date(2026, 2, 13), ["SPX", "R2000G", "IWO"], {"IWO": "iシェアーズ 米国小型グロース"})
+    ja, en = render_ja(seed_week_figures(), funds=funds), render_en(seed_week_figures(), funds=funds)
+    assert "| R2000G※ | — | — | — | — | — | — |" in ja
+    assert "| iシェアーズ 米国小型グロース※ | — | — | — | — | — | — |" in ja
+    stale = "※R2000G: 最新の基準価額(2025年12月16日)が2026年2月13日より7日を超えて古いため、騰落率を表示していません。"
+    assert stale in ja
+    assert "※iシェアーズ 米国小型グロース: 2026年2月13日以前の基準価額がないため、騰落率を表示していません。" in ja
+    assert "| R2000G† | — | — | — | — | — | — |" in en
+    assert "† R2000G: its latest NAV (December 16, 2025) is more than 7 days older than February 13, 2026" in en
+    assert "| SPX | 2026年2月13日 | -1.83% |" in ja
 
 
 def test_without_a_fund_table_the_drafts_say_so() -> None:
@@ -255,3 +316,9 @@ def test_ratio_history_starts_at_the_configured_start_or_the_first_week_held(yea
     assert len(later) == len(held[held["week_ending"] >= "2025-06-01"])
     # The 26-week average is the marts' (over all history), not restarted at the chart's start.
     assert later["ma_26w"].notna().all()
+    daily = read_ratio_history(year_warehouse, date(2025, 11, 21), date(2025, 6, 1), basis="daily")
+    with duckdb.connect(str(year_warehouse), read_only=True) as con:
+        expected = con.sql(
+            "select ma_26w_daily from marts.relative_strength where week_ending >= '2025-06-01' order by week_ending"
+        ).df()
+    assert daily["ma_26w"].tolist() == expected["ma_26w_daily"].tolist()  # the chart follows the draft's basis

@@ -180,6 +180,47 @@ def test_fund_table_in_a_flow_run_equals_an_independent_calculation(
     assert "→ [2025年6月以降の小型成長株とSP500の相対比較の推移](ratio.png)" in text  # SMALLCAP_CHART_START
 
 
+def test_a_stale_fund_nav_completes_the_run_with_the_fund_marked_and_a_note_and_the_configured_deviation(
+    tmp_path: Path, year_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A month-end table (the seed's 2024年11月末時点 form): OLD's last NAV is 16 days before 2025-10-31."""
+    navs = write_navs(tmp_path / "navs.csv", ["SPX"])
+    with navs.open("a", encoding="utf-8") as f:
+        f.write("2025-09-30,OLD,100.0\n2025-10-15,OLD,101.0\n")
+    monkeypatch.setenv("SMALLCAP_FUND_NAV_PATH", str(navs))
+    monkeypatch.setenv("SMALLCAP_FUNDS", '["SPX", "OLD"]')
+    monkeypatch.setenv("SMALLCAP_FUND_AS_OF", "month_end")
+    # The same run prints the deviation as configured: daily basis, in points.
+    monkeypatch.setenv("SMALLCAP_DEVIATION_BASIS", "daily")
+    monkeypatch.setenv("SMALLCAP_DEVIATION_FORM", "points")
+    state = weekly_report(
+        source="csv", csv_path=str(year_csv), week_ending=date(2025, 11, 21), data_dir=str(tmp_path), return_state=True
+    )
+    assert state.is_completed()
+    out = state.result()
+    assert out["notes"] == (
+        "fund OLD: last NAV 2025-10-15 is more than 7 days before 2025-10-31;"
+        " shown without figures (update the NAV file)"
+    )
+    text = Path(out["draft"]).read_text(encoding="utf-8")
+    assert "→ 小型成長株関連投資信託のパフォーマンス(2025年10月末時点)" in text
+    assert "| OLD※ | — | — | — | — | — | — |" in text
+    raw = pd.read_csv(LONG_HISTORY)
+    own = raw[raw["index_code"] == "SPX"].sort_values("date")
+    rows = [(date.fromisoformat(d), float(c)) for d, c in zip(own["date"], own["close"], strict=True)]
+    expected = independent.fund_returns(rows, date(2025, 10, 31))
+    cells = " | ".join("—" if expected[p] is None else f"{expected[p] * 100:+.2f}%" for p in PERIODS)
+    assert f"| SPX | 2025年10月31日 | {cells} |" in text
+    en = Path(out["draft_en"]).read_text(encoding="utf-8")
+    assert "| OLD† |" in en
+    with duckdb.connect(out["warehouse"], read_only=True) as con:
+        (points,) = con.sql(
+            "select deviation_26w_daily_points from marts.relative_strength where week_ending = '2025-11-21'"
+        ).fetchall()[0]
+    assert f"26週移動平均との乖離は{points * 100:+.2f}ポイントでした。" in text
+    assert f"26-week moving average was {points * 100:+.2f} percentage points." in en
+
+
 def test_a_bad_fund_nav_file_fails_the_run_before_anything_is_written(
     tmp_path: Path, year_csv: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

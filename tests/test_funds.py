@@ -13,7 +13,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from smallcap.report.funds import PERIODS, FundDataError, fund_performance, fund_table, read_navs, start_date
+from smallcap.report.funds import (
+    PERIODS,
+    FundDataError,
+    fund_performance,
+    fund_table,
+    read_navs,
+    start_date,
+    table_date,
+)
 from tests import independent
 from tests.conftest import LONG_HISTORY
 from tests.helpers import write_navs
@@ -115,16 +123,57 @@ def test_the_file_may_name_its_funds(tmp_path: Path) -> None:
     assert row.returns["1Y"] is None
 
 
-def test_a_stale_fund_fails_naming_it(tmp_path: Path) -> None:
+def test_a_stale_fund_is_marked_without_figures(tmp_path: Path) -> None:
     path = write_navs(tmp_path / "navs.csv")
-    with pytest.raises(FundDataError, match=r"R2000G's last NAV on or before 2026-02-13 is from 2025-12-16"):
-        fund_table(path, date(2026, 2, 13), ["SPX", "R2000G"])
+    table = fund_table(path, date(2026, 2, 13), ["SPX", "R2000G"])
+    spx, r2000g = table
+    assert spx.unavailable is None and spx.as_of == date(2026, 2, 13)
+    assert (r2000g.unavailable, r2000g.last_nav, r2000g.as_of, r2000g.nav) == ("stale", date(2025, 12, 16), None, None)
+    assert r2000g.returns == dict.fromkeys(PERIODS)  # never an old figure
+    assert table.notes() == [
+        "fund R2000G: last NAV 2025-12-16 is more than 7 days before 2026-02-13; shown without figures"
+        " (update the NAV file)"
+    ]
 
 
-def test_an_unknown_configured_fund_fails_naming_it(tmp_path: Path) -> None:
+def test_a_fund_without_navs_is_marked_without_figures(tmp_path: Path) -> None:
     path = write_navs(tmp_path / "navs.csv", ["SPX"])
-    with pytest.raises(FundDataError, match=r"navs\.csv: no rows for configured fund\(s\) IWO"):
-        fund_table(path, date(2026, 2, 13), ["SPX", "IWO"])
+    table = fund_table(path, date(2026, 2, 13), ["SPX", "IWO"])
+    assert [(r.fund_code, r.unavailable) for r in table] == [("SPX", None), ("IWO", "missing")]
+    assert table.notes() == ["fund IWO: no NAV on or before 2026-02-13; shown without figures"]
+    early = fund_table(path, date(2021, 12, 31), ["SPX"])  # before the file's first NAV
+    assert [r.unavailable for r in early] == ["missing"]
+
+
+@pytest.mark.parametrize(
+    ("week_end", "month_end"),
+    [
+        (date(2026, 2, 13), date(2026, 1, 31)),  # the seed's week
+        (date(2024, 12, 6), date(2024, 11, 30)),  # the seed's table: 2024年11月末
+        (date(2025, 1, 3), date(2024, 12, 31)),  # across a year
+        (date(2024, 3, 28), date(2024, 2, 29)),  # Good Friday week, leap February
+        (date(2025, 10, 31), date(2025, 10, 31)),  # a week ending on a month end is its own
+    ],
+)
+def test_month_end_table_date(week_end: date, month_end: date) -> None:
+    assert table_date(week_end, "month_end") == month_end == independent.last_month_end(week_end)
+    assert table_date(week_end, "week") == week_end
+
+
+def test_month_end_tables_equal_the_independent_calculation(tmp_path: Path) -> None:
+    path = write_navs(tmp_path / "navs.csv", ["SPX"])
+    raw = pd.read_csv(LONG_HISTORY)
+    own = raw[raw["index_code"] == "SPX"].sort_values("date")
+    rows = [(date.fromisoformat(d), float(c)) for d, c in zip(own["date"], own["close"], strict=True)]
+    friday = date(2024, 1, 5)
+    while friday <= date(2026, 2, 13):
+        table = fund_table(path, friday, ["SPX"], as_of="month_end")
+        assert (table.as_of, table.month_end) == (independent.last_month_end(friday), True)
+        expected = independent.fund_returns(rows, table.as_of)
+        (perf,) = table
+        assert perf.returns == pytest.approx(expected, rel=1e-12), friday
+        assert perf.as_of is not None and table.as_of - perf.as_of < timedelta(days=4)  # the month's last session
+        friday += timedelta(days=7)
 
 
 BAD_FILES = {

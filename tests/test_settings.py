@@ -66,3 +66,16 @@ def test_cli_reports_an_invalid_setting_as_its_last_line(monkeypatch: pytest.Mon
     assert result.exit_code == 1
     last = result.output.strip().splitlines()[-1]
     assert last == "error: SMALLCAP_SOURCE: unknown source 'nope': choose yahoo, fred, sample or csv"
+
+
+def test_deviation_and_fund_as_of_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    default = Settings()
+    assert (default.deviation_basis, default.deviation_form, default.fund_as_of) == ("weekly", "relative", "week")
+    monkeypatch.setenv("SMALLCAP_DEVIATION_BASIS", "daily")
+    monkeypatch.setenv("SMALLCAP_DEVIATION_FORM", "points")
+    monkeypatch.setenv("SMALLCAP_FUND_AS_OF", "month_end")
+    chosen = Settings()
+    assert (chosen.deviation_basis, chosen.deviation_form, chosen.fund_as_of) == ("daily", "points", "month_end")
+    monkeypatch.setenv("SMALLCAP_DEVIATION_FORM", "percent")
+    with pytest.raises(SettingsError, match="^SMALLCAP_DEVIATION_FORM: Input should be 'relative' or 'points'$"):
+        Settings()

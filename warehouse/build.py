@@ -34,6 +34,7 @@ MODELS: tuple[str, ...] = (
     "staging/stg_trading_week",
     "marts/dim_index",
     "marts/daily_close",
+    "staging/stg_daily_ratio",  # reads marts.daily_close: the deduplicated closes, materialized once
     "marts/weekly_close",
     "marts/relative_strength",
 )

@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from smallcap.report import phrasing
 from smallcap.report.figures import WeekFigures
-from smallcap.report.funds import PERIODS, FundPerformance
+from smallcap.report.funds import PERIODS, FundTable
 from smallcap.report.sections import AnalystText, Layout, Section, parse
 
 _env = Environment(
@@ -58,6 +58,8 @@ class Language:
     month: Callable[[date], str]
     verb: Callable[[float, float | None], str]
     comparison: Callable[[float, float, float, float], str]
+    points: Callable[[float], str]  # a deviation in percentage points of the ratio
+    month_end: Callable[[date], str]  # a fund table dated at a month end
 
 
 JA = Language(
@@ -82,6 +84,8 @@ JA = Language(
     month=phrasing.month_ja,
     verb=phrasing.verb,
     comparison=phrasing.comparison,
+    points=phrasing.signed_points_ja,
+    month_end=phrasing.month_end_ja,
 )
 
 EN = Language(
@@ -106,6 +110,8 @@ EN = Language(
     month=phrasing.month_en,
     verb=phrasing.verb_en,
     comparison=phrasing.comparison_en,
+    points=phrasing.signed_points_en,
+    month_end=phrasing.month_end_en,
 )
 
 LANGUAGES = {"ja": JA, "en": EN}
@@ -122,13 +128,21 @@ def _block(body: str, placeholder: str, carried: Carried | None, lang: Language)
     return f"{lang.review(carried.week_ending)}\n{body}" if carried else body
 
 
+def _deviation(f: WeekFigures, lang: Language) -> str | None:
+    """The configured deviation as printed: relative in %, points in percentage points of the ratio."""
+    value = f.deviation
+    if value is None:
+        return None
+    return phrasing.signed_percent(value) if f.deviation_form == "relative" else lang.points(value)
+
+
 def render(
     lang: Language,
     f: WeekFigures,
     band: float = 0.005,
     chart: ChartRef | None = None,
     carried: Carried | None = None,
-    funds: list[FundPerformance] | None = None,
+    funds: FundTable | None = None,
 ) -> str:
     """The draft in `lang`. `funds` None means no fund table is configured."""
     chart = chart or ChartRef()
@@ -146,7 +160,7 @@ def render(
         numerator=phrasing.number(f.numerator_close),
         denominator=phrasing.number(f.denominator_close),
         ratio=phrasing.percent(f.ratio),
-        deviation_26w=None if f.deviation_26w is None else phrasing.signed_percent(f.deviation_26w),
+        deviation_26w=_deviation(f, lang),
         background=_block(prior.background, lang.background_placeholder, carried, lang),
         sections=[{"heading": s.heading, "body": _block(s.body, lang.placeholder, carried, lang)} for s in sections],
         ratio_heading=lang.layout.ratio_heading,
@@ -154,13 +168,17 @@ def render(
         chart_since=None if chart.since is None else lang.month(chart.since),
         chart_png=chart.png,
         chart_svg=chart.svg,
+        fund_date=None if funds is None else (lang.month_end if funds.month_end else lang.date)(funds.as_of),
+        fund_max_age_days=None if funds is None else funds.max_age_days,
         funds=None
         if funds is None
         else [
             {
                 "name": r.name,
-                "as_of": lang.date(r.as_of),
+                "as_of": phrasing.MISSING if r.as_of is None else lang.date(r.as_of),
                 "returns": [phrasing.optional_signed_percent(r.returns[p]) for p in PERIODS],
+                "unavailable": r.unavailable,
+                "last_nav": None if r.last_nav is None else lang.date(r.last_nav),
             }
             for r in funds
         ],
@@ -173,7 +191,7 @@ def render_ja(
     band: float = 0.005,
     chart: ChartRef | None = None,
     carried: Carried | None = None,
-    funds: list[FundPerformance] | None = None,
+    funds: FundTable | None = None,
 ) -> str:
     return render(JA, f, band, chart, carried, funds)
 
@@ -183,6 +201,6 @@ def render_en(
     band: float = 0.005,
     chart: ChartRef | None = None,
     carried: Carried | None = None,
-    funds: list[FundPerformance] | None = None,
+    funds: FundTable | None = None,
 ) -> str:
     return render(EN, f, band, chart, carried, funds)

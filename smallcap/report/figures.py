@@ -27,17 +27,36 @@ class WeekFigures:
     denominator_close: float
     ratio: float
     ma_26w: float | None
-    deviation_26w: float | None
+    deviation_26w: float | None  # relative, weekly basis
+    # The other forms (see marts.relative_strength) and which one the drafts print.
+    deviation_26w_points: float | None = None
+    ma_26w_daily: float | None = None
+    deviation_26w_daily: float | None = None
+    deviation_26w_daily_points: float | None = None
+    deviation_basis: str = "weekly"
+    deviation_form: str = "relative"
+
+    @property
+    def deviation(self) -> float | None:
+        """The configured deviation: relative is a fraction, points a difference of ratios."""
+        return getattr(self, deviation_column(self.deviation_basis, self.deviation_form))
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def deviation_column(basis: str, form: str) -> str:
+    """The marts.relative_strength column holding the deviation of this basis and form."""
+    if basis not in ("weekly", "daily") or form not in ("relative", "points"):
+        raise ValueError(f"unknown deviation basis/form {basis!r}/{form!r}")
+    return "deviation_26w" + ("_daily" if basis == "daily" else "") + ("_points" if form == "points" else "")
 
 
 def _none(x: Any) -> float | None:
     return None if x is None or pd.isna(x) else float(x)
 
 
-def read_week(warehouse: Path, week_ending: date) -> WeekFigures:
+def read_week(warehouse: Path, week_ending: date, basis: str = "weekly", form: str = "relative") -> WeekFigures:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         weekly = con.sql(
             "select index_code, week_ending, close, prev_close, change, return_1w from marts.weekly_close "
@@ -70,14 +89,24 @@ def read_week(warehouse: Path, week_ending: date) -> WeekFigures:
         ratio=float(row["ratio"]),
         ma_26w=_none(row["ma_26w"]),
         deviation_26w=_none(row["deviation_26w"]),
+        deviation_26w_points=_none(row["deviation_26w_points"]),
+        ma_26w_daily=_none(row["ma_26w_daily"]),
+        deviation_26w_daily=_none(row["deviation_26w_daily"]),
+        deviation_26w_daily_points=_none(row["deviation_26w_daily_points"]),
+        deviation_basis=basis,
+        deviation_form=form,
     )
 
 
-def read_ratio_history(warehouse: Path, week_ending: date, start: date | None = None) -> pd.DataFrame:
-    """The weekly ratio and its 26-week average from `start` (all the marts hold when None) to `week_ending`."""
+def read_ratio_history(
+    warehouse: Path, week_ending: date, start: date | None = None, basis: str = "weekly"
+) -> pd.DataFrame:
+    """The weekly ratio and its 26-week average (as column ma_26w, of the weekly or the daily ratios, as the
+    draft's deviation) from `start` (all the marts hold when None) to `week_ending`."""
+    ma = {"weekly": "ma_26w", "daily": "ma_26w_daily as ma_26w"}[basis]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.sql(
-            "select week_ending, ratio, ma_26w from marts.relative_strength"
+            f"select week_ending, ratio, {ma} from marts.relative_strength"
             " where week_ending <= $w and week_ending >= coalesce($s, week_ending) order by week_ending",
             params={"w": week_ending, "s": start},
         ).df()

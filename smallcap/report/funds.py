@@ -1,10 +1,12 @@
 """The fund/ETF performance table: returns over fixed periods from a CSV of daily NAVs or prices.
 
 The file is long: `date,fund_code,nav` (ISO dates; an optional `fund_name` column names the fund).
-Return conventions, as of the reported week's end W:
+Return conventions, as of the table's date W — the reported week's end, or with `as_of="month_end"`
+the last calendar month end on or before it (the seed prints its table "2024年11月末時点"):
 
 - End value: the fund's NAV on its last date on or before W (`as_of`). A fund whose last NAV is
-  more than `max_age_days` before W is an error: an old figure is never published as this week's.
+  more than `max_age_days` before W, or that has no NAV on or before W, is shown without figures
+  and with its reason (`note`), never with an old figure; the weekly run goes on and says so.
 - 1M, 3M, 6M, 1Y: the start value is the NAV on the last available date on or before W minus 1, 3,
   6 or 12 calendar months, the day clipped to the month's length (2026-03-31 − 1M = 2026-02-28).
 - YTD: the start value is the NAV on the last available date on or before 31 December of the
@@ -16,7 +18,8 @@ Return conventions, as of the reported week's end W:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import calendar
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -38,9 +41,52 @@ class FundDataError(SmallcapError):
 class FundPerformance:
     fund_code: str
     name: str
-    as_of: date  # the NAV date the returns end on
-    nav: float
+    as_of: date | None  # the NAV date the returns end on; None when the fund has none on or before the table's date
+    nav: float | None
     returns: dict[str, float | None] = field(default_factory=dict)  # keyed by PERIODS, fractions
+    # Why the fund is shown without figures: "stale" (last NAV too old) or "missing" (none on or before).
+    unavailable: str | None = None
+    last_nav: date | None = None  # the fund's last NAV date on or before the table's date, if any
+
+
+@dataclass(frozen=True)
+class FundTable:
+    """The table as printed: its date (the week's end or a month end) and one row per fund."""
+
+    as_of: date
+    month_end: bool
+    rows: list[FundPerformance]
+    max_age_days: int = 7
+
+    def __iter__(self) -> Iterator[FundPerformance]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def notes(self) -> list[str]:
+        """One line per fund shown without figures, for the run's notes."""
+        out = []
+        for r in self.rows:
+            if r.unavailable == "stale":
+                out.append(
+                    f"fund {r.fund_code}: last NAV {r.last_nav} is more than {self.max_age_days} days before "
+                    f"{self.as_of}; shown without figures (update the NAV file)"
+                )
+            elif r.unavailable == "missing":
+                out.append(f"fund {r.fund_code}: no NAV on or before {self.as_of}; shown without figures")
+        return out
+
+
+def table_date(week_end: date, as_of: str = "week") -> date:
+    """The fund table's date: the week's end, or the last calendar month end on or before it."""
+    if as_of == "week":
+        return week_end
+    if as_of == "month_end":
+        if week_end.day == calendar.monthrange(week_end.year, week_end.month)[1]:
+            return week_end
+        return week_end.replace(day=1) - timedelta(days=1)
+    raise ValueError(f"unknown fund table date {as_of!r}: choose week or month_end")
 
 
 def start_date(week_end: date, period: str) -> date:
@@ -115,43 +161,43 @@ def fund_performance(
     names: Mapping[str, str] | None = None,
     max_age_days: int = 7,
 ) -> list[FundPerformance]:
-    """One row per fund, in the order of `funds` (every fund in `navs`, sorted, when empty)."""
+    """One row per fund as of `week_end` (the table's date), in the order of `funds` (every fund in
+    `navs`, sorted, when empty). A fund with no NAV, or only an old one, gets no figures and a reason."""
     codes = list(funds) or sorted(navs["fund_code"].unique())
-    unknown = [c for c in codes if c not in set(navs["fund_code"])]
-    if unknown:
-        raise FundDataError(f"fund NAVs: no rows for configured fund(s) {', '.join(unknown)}")
     names = names or {}
+    no_figures = dict.fromkeys(PERIODS)
     rows: list[FundPerformance] = []
     for code in codes:
         own = navs[navs["fund_code"] == code]
+        file_name = next((n for n in own["fund_name"] if n), "")
+        name = names.get(code) or file_name or code
         series = own.set_index("date")["nav"]
         upto = series.loc[: pd.Timestamp(week_end)]
         if upto.empty:
-            raise FundDataError(f"fund NAVs: {code} has no NAV on or before {week_end}")
+            rows.append(FundPerformance(code, name, None, None, dict(no_figures), "missing"))
+            continue
         as_of = upto.index[-1].date()
         if as_of < week_end - timedelta(days=max_age_days):
-            raise FundDataError(
-                f"fund NAVs: {code}'s last NAV on or before {week_end} is from {as_of}, "
-                f"more than {max_age_days} days earlier: update the file"
-            )
+            rows.append(FundPerformance(code, name, None, None, dict(no_figures), "stale", as_of))
+            continue
         end = float(upto.iloc[-1])
         returns: dict[str, float | None] = {}
         for period in PERIODS:
             start = _nav_on_or_before(series, start_date(week_end, period))
             returns[period] = None if start is None else end / start - 1
-        file_name = next((n for n in own["fund_name"] if n), "")
-        rows.append(FundPerformance(code, names.get(code) or file_name or code, as_of, end, returns))
+        rows.append(FundPerformance(code, name, as_of, end, returns, last_nav=as_of))
     return rows
 
 
 def fund_table(
-    path: Path, week_end: date, funds: Sequence[str] = (), names: Mapping[str, str] | None = None, max_age_days: int = 7
-) -> list[FundPerformance]:
-    """Read `path` and compute the table; errors name the file."""
-    try:
-        return fund_performance(read_navs(path), week_end, funds, names, max_age_days)
-    except FundDataError as exc:
-        message = str(exc)
-        if message.startswith("fund NAVs:"):
-            message = message.replace("fund NAVs:", f"fund NAV file {path}:", 1)
-        raise FundDataError(message) from None
+    path: Path,
+    week_end: date,
+    funds: Sequence[str] = (),
+    names: Mapping[str, str] | None = None,
+    max_age_days: int = 7,
+    as_of: str = "week",
+) -> FundTable:
+    """Read `path` and compute the table as of `table_date(week_end, as_of)`; a bad file raises, naming it."""
+    day = table_date(week_end, as_of)
+    rows = fund_performance(read_navs(path), day, funds, names, max_age_days)
+    return FundTable(day, as_of == "month_end", rows, max_age_days)

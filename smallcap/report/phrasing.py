@@ -74,6 +74,16 @@ def signed_percent(fraction: float) -> str:
     return f"{signed(fraction * 100)}%"
 
 
+def signed_points_ja(difference: float) -> str:
+    """A difference of two ratios in percentage points of the ratio: 0.001 -> +0.10ポイント."""
+    return f"{signed(difference * 100)}ポイント"
+
+
+def signed_points_en(difference: float) -> str:
+    """The same in English: 0.001 -> +0.10 percentage points."""
+    return f"{signed(difference * 100)} percentage points"
+
+
 def optional_signed_percent(fraction: float | None) -> str:
     """A rate that may be missing (not enough history): "—" then."""
     return MISSING if fraction is None else signed_percent(fraction)
@@ -129,6 +139,11 @@ def month_ja(d: date) -> str:
     return f"{d.year}年{d.month}月"
 
 
+def month_end_ja(d: date) -> str:
+    """A month end as the seed dates its fund table: 2024年11月末."""
+    return f"{d.year}年{d.month}月末"
+
+
 # Spelled out here, not taken from the locale, so a run prints the same text on every machine.
 _MONTHS_EN = (
     "January",
@@ -152,3 +167,8 @@ def date_en(d: date) -> str:
 
 def month_en(d: date) -> str:
     return f"{_MONTHS_EN[d.month - 1]} {d.year}"
+
+
+def month_end_en(d: date) -> str:
+    """A month end: end-November 2024."""
+    return f"end-{_MONTHS_EN[d.month - 1]} {d.year}"

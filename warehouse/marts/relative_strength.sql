@@ -1,6 +1,9 @@
 -- Weekly ratio of each pair in raw.ratio_pair (the product's: small-cap growth against the
 -- S&P 500). ma_26w is the mean of the 26 weekly ratios ending that week (calendar weeks, this one
--- included); with fewer it is NULL, never a shorter average.
+-- included); with fewer it is NULL, never a shorter average. ma_26w_daily averages the daily
+-- ratios of every session in the same 26 weeks (NULL exactly when ma_26w is). The analyst's own
+-- definition of the printed deviation is unknown, so every form is here: relative (ratio / MA - 1)
+-- and points (ratio - MA, in the ratio's own units), on either basis.
 create or replace table marts.relative_strength as
 with pair as (
     select
@@ -19,12 +22,32 @@ with pair as (
     join staging.stg_trading_week as w
         on w.week_ending = n.week_ending
 ),
+-- One row per pair and week: the week's daily ratios summed, so the 26-week window adds 26 rows,
+-- not every session.
+daily_week as (
+    select r.pair, w.week_no, r.ratio_sum, r.sessions
+    from (
+        select pair, week_start, sum(ratio) as ratio_sum, count(*) as sessions
+        from staging.stg_daily_ratio
+        group by pair, week_start
+    ) as r
+    join staging.stg_trading_week as w
+        using (week_start)
+),
+-- Both averages over one window: where all 26 weekly ratios exist, the 26 weeks' daily sums are
+-- those of exactly these rows.
 averaged as (
     select
-        *,
-        case when count(*) over last_26 = 26 then avg(ratio) over last_26 end as ma_26w
+        pair.*,
+        case when count(*) over last_26 = 26 then avg(pair.ratio) over last_26 end as ma_26w,
+        case
+            when count(*) over last_26 = 26
+                then sum(daily_week.ratio_sum) over last_26 / sum(daily_week.sessions) over last_26
+        end as ma_26w_daily
     from pair
-    window last_26 as (partition by pair order by week_no range between 25 preceding and current row)
+    left join daily_week
+        using (pair, week_no)
+    window last_26 as (partition by pair.pair order by pair.week_no range between 25 preceding and current row)
 )
 select
     pair,
@@ -33,6 +56,10 @@ select
     denominator_close,
     ratio,
     ma_26w,
-    ratio / ma_26w - 1 as deviation_26w
+    ratio / ma_26w - 1 as deviation_26w,
+    ratio - ma_26w as deviation_26w_points,
+    ma_26w_daily,
+    ratio / ma_26w_daily - 1 as deviation_26w_daily,
+    ratio - ma_26w_daily as deviation_26w_daily_points
 from averaged
 order by pair, week_ending
