@@ -114,7 +114,7 @@ def year_week(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture(scope="session")
 def sample_week(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> CompletedRun:
-    """The default run (`make run`): the bundled sample's last complete week, 2025-12-12."""
+    """The default run (`make run`): the bundled sample's last complete week, the seed's 2026-02-13."""
     from flows.weekly_report import weekly_report
 
     data = tmp_path_factory.mktemp("sample-week")
