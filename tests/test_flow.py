@@ -124,7 +124,7 @@ def test_run_records_reach_the_warehouse(tmp_path: Path, year_csv: Path) -> None
     assert runs["run_name"].unique().tolist() == ["weekly-2025-11-21"]
     assert runs["rows"].tolist() == [756, 756]
     assert "close > 0: 1 row(s)" in runs["outputs"][0] and out["draft"] in runs["outputs"][1]
-    assert len(checks) == 2 * 17 and checks["batch_id"].nunique() == 2
+    assert len(checks) == 2 * 18 and checks["batch_id"].nunique() == 2
     failed = checks[~checks["success"]]
     assert failed[["expectation", "unexpected_count"]].values.tolist() == [["close > 0", 1]]
 
@@ -215,3 +215,37 @@ def test_a_bad_fund_nav_file_fails_the_run_before_anything_is_written(
     assert state.message == f"fund NAV file {navs}: nav must be a number > 0: 1 row(s), e.g. line 2: nav='abc'"
     # Only the writer's lock was taken: no lake, records, warehouse or report.
     assert {p.name for p in data.rglob("*")} <= {".writer.lock", ".writer.owner.json", ".releases"}
+
+
+def test_a_row_after_the_weeks_end_is_named_in_the_run_and_left_out(tmp_path: Path) -> None:
+    """A Saturday close after the week: the batch passes, the row is named in the log, the gate
+    artifact and meta.validation_results, and it never reaches the lake."""
+    import json
+
+    text = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    saturday = {"date": "2026-02-14", "index_code": "SPX", "close": "6840.00", "source_symbol": "^GSPC"}
+    csv = tmp_path / "closes.csv"
+    pd.concat([text, pd.DataFrame([saturday])]).to_csv(csv, index=False)
+    state = weekly_report(
+        source="csv", csv_path=str(csv), week_ending=date(2026, 2, 13), data_dir=str(tmp_path / "d"), return_state=True
+    )
+    assert state.is_completed(), state.message
+    out, run_id = state.result(), str(state.state_details.flow_run_id)
+    name = "no rows after the week's end 2026-02-13 (such rows are left out, not landed)"
+    line = f"gate warning (batch passes): {name}: 1 row(s) fail, e.g. index_code=SPX trade_date=2026-02-14"
+    assert line in [log.message for log in run_logs(run_id)]
+
+    (artifact,) = run_artifacts(run_id, ["quality-gate"])
+    (row,) = [r for r in json.loads(artifact.data) if r["expectation"] == name]
+    assert (row["suite"], row["status"], row["unexpected_count"]) == ("after_week", "warned", 1)
+    with duckdb.connect(out["warehouse"], read_only=True) as con:
+        recorded = con.execute(
+            "select severity, success, unexpected_count, sample from meta.validation_results "
+            "where flow_run_id = ? and expectation = ?",
+            [run_id, name],
+        ).fetchall()
+        [(last,)] = con.sql("select max(trade_date) from marts.daily_close").fetchall()
+    ((severity, success, count, sample),) = recorded
+    assert (severity, success, count) == ("warning", False, 1)
+    assert json.loads(sample) == [{"index_code": "SPX", "trade_date": "2026-02-14"}]
+    assert last == date(2026, 2, 13)
