@@ -31,6 +31,7 @@ from smallcap.lake.truth import committed_file_frame
 from smallcap.quality.gate import DocsSite, GateConfig, GateReport, input_failure
 from smallcap.settings import Settings
 from smallcap.sources import carried_by, get_source
+from smallcap.sources.batch import AFTER_END
 from smallcap.sources.freshness import wait_for_session
 from tasks.extract import extract_closes
 from tasks.land import land_batch, stage_commit
@@ -185,6 +186,10 @@ def gate(
 ) -> GateReport:
     """The quality gate, revisions compared with the committed truth; a rejected batch goes to quarantine."""
     settings = run.settings
+    if run.kind == "backfill" and week_ending != run.week:
+        # Rows after a chunk's end are the next chunks' to land, not left out: nothing to name.
+        batch = batch.copy()
+        batch.attrs.pop(AFTER_END, None)
     run.batch_id, run.batch_rows = batches.batch_id(batch), len(batch)
     codes, first, last = [], None, None
     if {"index_code", "trade_date"} <= set(batch.columns) and batch["trade_date"].notna().any():

@@ -25,6 +25,8 @@ os.environ["PREFECT_LOCAL_STORAGE_PATH"] = tempfile.mkdtemp(prefix="smallcap-pre
 DATA = Path(__file__).parent / "data"
 LONG_HISTORY = DATA / "index_closes_2022-01-03_2026-02-13.csv"
 YEAR = DATA / "index_closes_2024-11-20_2025-11-21.csv"
+# The bundled sample's known answers: every NYSE session 2024-11-14 to 2026-02-13, the seed's week last.
+SAMPLE = DATA / "index_closes_2024-11-14_2026-02-13.csv"
 SEED = DATA / "weekly-comment-2026-02-13.ja.txt"
 THREE = ["R2000G", "SPX", "DJIA"]
 
@@ -112,7 +114,7 @@ def year_week(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture(scope="session")
 def sample_week(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> CompletedRun:
-    """The default run (`make run`): the bundled sample's last complete week, 2025-12-12."""
+    """The default run (`make run`): the bundled sample's last complete week, the seed's 2026-02-13."""
     from flows.weekly_report import weekly_report
 
     data = tmp_path_factory.mktemp("sample-week")

@@ -65,14 +65,20 @@ def test_backfill_from_2022_on_the_sample_gives_the_weekly_runs_marts(
     tmp_path: Path, sample_week: CompletedRun
 ) -> None:
     out = backfill(start=date(2022, 1, 1), data_dir=str(tmp_path / "b"), chunk_weeks=52)
-    assert (out["start"], out["end"], out["chunks"]) == ("2022-01-01", "2025-12-12", "4")
-    weekly = sample_week.out  # the weekly run of the sample's latest week, 2025-12-12
+    # The sample's last week is 2026-02-13: 215 NYSE weeks from 2022, in 5 chunks of up to 52 weeks.
+    assert (n_chunks := -(-_nyse_weeks("2022-01-01", "2026-02-13") // 52)) == 5
+    assert (out["start"], out["end"], out["chunks"]) == ("2022-01-01", "2026-02-13", str(n_chunks))
+    weekly = sample_week.out  # the weekly run of the sample's latest week, 2026-02-13
     assert marts(out["warehouse"]) == marts(weekly["warehouse"])
     with duckdb.connect(out["warehouse"], read_only=True) as con:
         chunks = con.sql("select chunk_start, rows, indices from meta.backfill_chunks order by chunk_start").fetchall()
     # The sample begins 2024-11-14: the 2022 and 2023 chunks have nothing to land and are checked off empty.
     assert [(c[1], c[2]) for c in chunks[:2]] == [(0, ""), (0, "")]
     assert all(c[2] == "R2000G,SPX,DJIA" and c[1] > 0 for c in chunks[2:])
+    # A chunk's later rows are the next chunks' to land: no chunk names them as left out.
+    with duckdb.connect(out["warehouse"], read_only=True) as con:
+        after = con.sql("select success from meta.validation_results where suite = 'after_week'").fetchall()
+    assert after == [(True,)] * 3
 
 
 @pytest.mark.flow

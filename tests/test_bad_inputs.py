@@ -260,7 +260,7 @@ def test_bad_file_is_rejected_by_the_gate_in_one_line(last_week_lake: Path, tmp_
     failed = [c for c in verdict["checks"] if not c["success"] and c["severity"] == "error"]
     assert failed and all(c["expectation"] in message for c in failed)
     if case in DOCS_CASES:  # every suite has its page, and the failed suite's page shows the failure
-        assert set(verdict["docs"]) == set(DOCS_CASES.values())
+        assert set(verdict["docs"]) == {*DOCS_CASES.values(), "after_week"}  # after_week: no case fails it
         assert DOCS_CASES[case] in {c["suite"] for c in failed}
     if failed[0]["suite"] != "input":  # a parsed batch
         assert batch is not None
@@ -296,7 +296,7 @@ def test_acceptable_file_passes_without_alarm(
     write(path)
     report, batch = gate_verdict(last_week_lake, path)
     assert report.success, report.reason()
-    assert len(report.checks) == 17 and all(c.success for c in report.checks)
+    assert len(report.checks) == 18 and all(c.success for c in report.checks)
     # Committed beside last week's batch and built, the marts hold exactly the file's closes, in order.
     data = tmp_path / "data"
     shutil.copytree(last_week_lake, data / "lake")
@@ -429,7 +429,7 @@ def test_large_plausible_move_warns_and_passes(
         "trade_date=2025-11-21 prev_close=1534.25 close=1841.1 move_pct=20.0"
     ) in caplog.text
 
-    # Recorded: the warning with its row, beside 16 passed checks.
+    # Recorded: the warning with its row, beside 17 passed checks.
     checks = _checks(data / "warehouse.duckdb", run_id)
     warned = checks[~checks["success"]]
     assert warned[["expectation", "severity", "unexpected_count"]].values.tolist() == [
@@ -452,7 +452,7 @@ def test_large_plausible_move_warns_and_passes(
     # Reported in the run's gate artifact (read back from the Prefect API).
     (artifact,) = run_artifacts(run_id, ["quality-gate"])
     rows = json.loads(artifact.data)
-    assert len(rows) == 17
+    assert len(rows) == 18
     by_name = {r["expectation"]: r for r in rows}
     assert by_name["daily move within ±15%"] == {
         "expectation": "daily move within ±15%",
@@ -462,9 +462,9 @@ def test_large_plausible_move_warns_and_passes(
         "status": "warned",
         "unexpected_count": 1,
     }
-    assert sum(r["status"] == "passed" for r in rows) == 16
+    assert sum(r["status"] == "passed" for r in rows) == 17
     assert artifact.description.startswith("Quality gate passed batch ")
-    assert "16 passed, 0 failed, 1 warned of 17 checks" in artifact.description
+    assert "17 passed, 0 failed, 1 warned of 18 checks" in artifact.description
 
 
 @pytest.mark.flow
@@ -475,7 +475,7 @@ def test_rejected_run_has_a_gate_artifact_naming_the_failure(rejected: Rejected)
     failed = [(r["expectation"], r["severity"], r["unexpected_count"]) for r in rows if r["status"] == "failed"]
     assert failed == [("close > 0", "error", 1)]
     assert "Quality gate rejected batch" in artifact.description
-    assert "16 passed, 1 failed, 0 warned of 17 checks" in artifact.description
+    assert "17 passed, 1 failed, 0 warned of 18 checks" in artifact.description
 
 
 @pytest.mark.flow
@@ -504,9 +504,9 @@ def test_revision_allowed_by_the_run_is_loaded_and_recorded(published_data: Path
 def test_data_docs_index_lists_every_run(rejected: Rejected) -> None:
     assert rejected.state.is_failed()
     index = (rejected.data / "docs" / "index.html").read_text(encoding="utf-8")
-    # Last week's run that published the warehouse and this rejected one, five suites each.
+    # Last week's run that published the warehouse and this rejected one, six suites each.
     pages = set(re.findall(r"validations/[^\"'\\]+\.html", index))
-    assert len(pages) == 10
+    assert len(pages) == 12
     assert all((rejected.data / "docs" / p).is_file() for p in pages)
 
 

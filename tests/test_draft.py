@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from smallcap.report.draft import render_ja
-from tests.conftest import SEED, YEAR, read_closes
+from tests import independent
+from tests.conftest import SAMPLE, SEED, YEAR, read_closes
 from tests.helpers import seed_week_figures, write_navs
 
 
@@ -109,9 +110,9 @@ GOLDEN = {
     "2025-01-17": (
         "2025年1月17日の米国小型成長株インデックス(Russell 2000 Growth)は、1505.58で終わりました。"
         "一週間前に比べて+50.25(+3.45%)と反発しました。",
-        "主要インデックスのNYダウ(前週末比+3.69%)およびSP500(前週末比+2.91%)と同程度の動きとなっています。",
+        "主要インデックスのNYダウ(前週末比+3.69%)と同程度、SP500(前週末比+2.91%)を上回る動きとなっています。",
         "it rebounded: +50.25 (+3.45%).",
-        "It moved in line with the major indices",
+        "It moved in line with the Dow (week on week +3.69%) and ahead of the S&P 500 (week on week +2.91%)",
     ),
     "2025-01-03": (
         "2025年1月3日の米国小型成長株インデックス(Russell 2000 Growth)は、1505.57で終わりました。"
@@ -130,9 +131,9 @@ GOLDEN = {
     "2024-12-06": (
         "2024年12月6日の米国小型成長株インデックス(Russell 2000 Growth)は、1593.11で終わりました。"
         "一週間前に比べて-8.90(-0.56%)と反落しました。",
-        "主要インデックスのNYダウ(前週末比-0.60%)およびSP500(前週末比+0.96%)と同程度の動きとなっています。",
+        "主要インデックスのNYダウ(前週末比-0.60%)と同程度、SP500(前週末比+0.96%)を下回る動きとなっています。",
         "it fell back: -8.90 (-0.56%).",
-        "It moved in line with the major indices",
+        "It moved in line with the Dow (week on week -0.60%) and behind the S&P 500 (week on week +0.96%)",
     ),
     "2024-12-13": (
         "2024年12月13日の米国小型成長株インデックス(Russell 2000 Growth)は、1540.98で終わりました。"
@@ -190,8 +191,86 @@ def test_golden_cases_cover_every_verb_and_comparison() -> None:
 
     verbs = {line[0].rsplit("と", 1)[1] for line in GOLDEN.values()}
     assert verbs == {"反発しました。", "続伸しました。", "反落しました。", "続落しました。"}  # 横ばい: below
-    phrases = {p for p in (phrasing.SAME, phrasing.ABOVE, phrasing.BELOW) for line in GOLDEN.values() if p in line[1]}
-    assert phrases == {phrasing.SAME, phrasing.ABOVE, phrasing.BELOW}
+    phrases = {p for p in ("と同程度", phrasing.ABOVE, phrasing.BELOW) for line in GOLDEN.values() if p in line[1]}
+    assert phrases == {"と同程度", phrasing.ABOVE, phrasing.BELOW}  # every case of each: test_large_caps_*
+
+
+# -- the Dow/S&P 500 sentence: every case on real weeks of the bundled sample's closes ----------
+
+# R2000G against (the Dow, the S&P 500), each "same" within 0.5 points, else "above" or "below".
+_JA_GOES_ON = {"same": "と同程度、", "above": "を上回り、", "below": "を下回り、"}
+_JA_ENDS = {"same": "と同程度の動き", "above": "を上回る動き", "below": "を下回る動き"}
+
+
+def _relation(small: float, other: float) -> str:
+    gap = round((small - other) * 100, 10)  # percentage points, float noise trimmed
+    return "same" if abs(gap) <= 0.5 else "above" if gap > 0 else "below"
+
+
+def _real_weeks_by_case() -> dict[tuple[str, str], pd.Series]:
+    """The first real week of each (vs Dow, vs S&P 500) case, from weekly returns computed with pandas."""
+    weekly = independent.weekly_close(read_closes(SAMPLE)).dropna(subset=["return_1w"])
+    wide = weekly.pivot(index="week_ending", columns="index_code", values="return_1w").dropna()
+    cases: dict[tuple[str, str], pd.Series] = {}
+    for _, row in wide.iterrows():
+        cases.setdefault((_relation(row["R2000G"], row["DJIA"]), _relation(row["R2000G"], row["SPX"])), row)
+    return cases
+
+
+CASES = _real_weeks_by_case()
+
+
+def _pct(fraction: float) -> str:
+    return f"{fraction * 100:+.2f}%"
+
+
+def test_the_sample_holds_a_real_week_of_every_case() -> None:
+    # both in line, above both, below both, between the two, and in line with one only (either side)
+    wanted = {("same", "same"), ("above", "above"), ("below", "below"), ("below", "above")}
+    wanted |= {("same", "above"), ("same", "below"), ("above", "same"), ("below", "same")}
+    assert wanted <= set(CASES)
+
+
+@pytest.fixture(scope="module")
+def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _warehouse(tmp_path_factory.mktemp("sample"), read_closes(SAMPLE))
+
+
+@pytest.mark.parametrize("case", sorted(CASES), ids="-vs-".join)
+def test_large_caps_sentence_on_a_real_week(sample_warehouse: Path, case: tuple[str, str]) -> None:
+    from smallcap.report.draft import render_en
+    from smallcap.report.figures import read_week
+
+    row = CASES[case]
+    to_dow, to_spx = case
+    dow, spx = f"NYダウ(前週末比{_pct(row['DJIA'])})", f"SP500(前週末比{_pct(row['SPX'])})"
+    if to_dow == to_spx:
+        expected = f"主要インデックスの{dow}および{spx}{_JA_ENDS[to_spx]}となっています。"
+    else:
+        expected = f"主要インデックスの{dow}{_JA_GOES_ON[to_dow]}{spx}{_JA_ENDS[to_spx]}となっています。"
+    figures = read_week(sample_warehouse, row.name)
+    assert render_ja(figures).splitlines()[2] == expected
+    en = {"same": "in line with", "above": "ahead of", "below": "behind"}
+    dow_en, spx_en = f"the Dow (week on week {_pct(row['DJIA'])})", f"the S&P 500 (week on week {_pct(row['SPX'])})"
+    if to_dow == to_spx:
+        expected_en = f"It moved {en[to_spx]} the major indices, {dow_en} and {spx_en}."
+    else:
+        expected_en = f"It moved {en[to_dow]} {dow_en} and {en[to_spx]} {spx_en}, the major indices."
+    assert render_en(figures).splitlines()[2] == expected_en
+
+
+def test_week_2025_12_12_names_each_large_cap() -> None:
+    """R2000G's +0.47 % lies between the Dow's +1.05 % and the S&P 500's -0.63 %: in line with neither."""
+    from smallcap.report import phrasing
+
+    row = independent.weekly_close(read_closes(SAMPLE)).query("week_ending == @date(2025, 12, 12)")
+    r = row.set_index("index_code")["return_1w"]
+    assert phrasing.comparison(r["R2000G"], r["DJIA"], r["SPX"]) == (
+        "NYダウ(前週末比+1.05%)を下回り、SP500(前週末比-0.63%)を上回る動き"
+    )
+    assert phrasing.comparison_en(r["R2000G"], r["DJIA"], r["SPX"]) == (
+        "behind the Dow (week on week +1.05%) and ahead of the S&P 500 (week on week -0.63%), the major indices"
+    )
 
 
 def test_flat_week_then_a_rise_through_the_warehouse(tmp_path: Path) -> None:

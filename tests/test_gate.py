@@ -8,7 +8,7 @@ import pytest
 
 from smallcap.quality.gate import GateConfig, daily_moves, session_coverage, validate
 from smallcap.sources.batch import from_long_text
-from tests.conftest import LONG_HISTORY, YEAR, read_closes
+from tests.conftest import LONG_HISTORY, SAMPLE, YEAR, read_closes
 
 TODAY = date(2026, 11, 28)
 
@@ -26,7 +26,7 @@ def good() -> pd.DataFrame:
 def test_real_data_passes(good: pd.DataFrame) -> None:
     report = validate(good, week_ending=date(2025, 11, 21), today=TODAY)
     assert report.success, report.reason()
-    assert report.evaluated == 17
+    assert report.evaluated == 18
     assert not report.warnings
 
 
@@ -275,3 +275,43 @@ def test_gate_bounds_come_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("SMALLCAP_MOVE_WARNING", "0.1")
     config = GateConfig.from_settings(Settings(), allow_revisions=True)
     assert (config.move_warning, config.allow_revisions) == (0.1, True)
+
+
+# -- rows after the week's end: left out of the batch, named in a warning -------------------------
+
+SATURDAY = {"date": "2026-02-14", "index_code": "SPX", "close": "6840.00", "source_symbol": "^GSPC"}
+
+
+def _sample_text(*extra: dict[str, str]) -> pd.DataFrame:
+    text = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    return pd.concat([text, pd.DataFrame(list(extra))], ignore_index=True)
+
+
+def test_a_row_after_the_weeks_end_is_left_out_and_named_in_a_warning() -> None:
+    batch = from_long_text(_sample_text(SATURDAY), "csv", date(2025, 1, 1), date(2026, 2, 13))
+    assert batch["trade_date"].max() == pd.Timestamp("2026-02-13")  # not in the batch: never landed
+    report = validate(batch, week_ending=date(2026, 2, 13), today=TODAY)
+    assert report.success, report.reason()
+    (warning,) = report.warnings
+    assert (warning.suite, warning.severity, warning.unexpected_count) == ("after_week", "warning", 1)
+    assert warning.line() == (
+        "no rows after the week's end 2026-02-13 (such rows are left out, not landed): 1 row(s) fail, "
+        "e.g. index_code=SPX trade_date=2026-02-14"
+    )
+    assert "1 warned of 18 checks" in report.summary()
+
+
+def test_without_rows_after_the_weeks_end_nothing_is_named() -> None:
+    batch = from_long_text(_sample_text(), "csv", date(2025, 1, 1), date(2026, 2, 13))
+    report = validate(batch, week_ending=date(2026, 2, 13), today=TODAY)
+    assert report.success and report.warnings == []
+    assert [c.success for c in report.checks if c.suite == "after_week"] == [True]
+
+
+def test_an_earlier_week_names_every_later_row() -> None:
+    # Known answer: the sessions after 2026-02-06 in the file, three indices each.
+    closes = read_closes(SAMPLE)
+    later = closes[closes["date"] > "2026-02-06"]
+    batch = from_long_text(_sample_text(), "csv", date(2025, 1, 1), date(2026, 2, 6))
+    (warning,) = validate(batch, week_ending=date(2026, 2, 6), today=TODAY).warnings
+    assert warning.unexpected_count == len(later) == 15

@@ -49,7 +49,7 @@ def test_revision_needs_allow_revisions(tmp_path: Path) -> None:
     refused = smallcap("run", "--csv", revised, *week)
     assert refused.exit_code == 1
     assert _last_line(refused).startswith(
-        "error: batch rejected by the quality gate (1 of 17 checks failed): committed closes "
+        "error: batch rejected by the quality gate (1 of 18 checks failed): committed closes "
         "unchanged (within 0.0001%): 1 row(s) fail, e.g. index_code=DJIA trade_date=2025-11-14 "
         "published_close=47147.48 close=47200.0 (batch kept in "
     )
@@ -90,8 +90,8 @@ def test_quarantine_list_and_show_say_why(tmp_path: Path) -> None:
     assert shown.exit_code == 0
     out = dict(line.split(maxsplit=1) for line in shown.output.splitlines())
     assert out["id"] == ids[0]
-    assert out["reason"].startswith("batch rejected by the quality gate (1 of 17 checks failed): close > 0: 1 row(s)")
-    assert out["gate"] == "16 passed, 1 failed, 0 warned of 17 checks"
+    assert out["reason"].startswith("batch rejected by the quality gate (1 of 18 checks failed): close > 0: 1 row(s)")
+    assert out["gate"] == "17 passed, 1 failed, 0 warned of 18 checks"
     assert (
         out["failed"]
         == "[daily_close] close > 0: 1 row(s) fail, e.g. index_code=SPX trade_date=2025-11-21 close=-6602.99"

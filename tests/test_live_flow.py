@@ -20,6 +20,7 @@ from prefect.exceptions import FailedRun
 from flows.weekly_report import weekly_report
 from smallcap.sources import freshness
 from tests import faults, independent
+from tests.conftest import SAMPLE
 from tests.helpers import digest, run_logs
 from tests.replay import FredReplay, YahooReplay
 
@@ -27,7 +28,6 @@ pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_server")]
 
 WEEK = date(2025, 12, 12)
 ROOT = Path(__file__).parents[1]
-SAMPLE = ROOT / "smallcap" / "sources" / "sample_data" / "index_closes.csv"
 ATTEMPTS = 4  # the first try and 3 retries (settings default)
 START = "2020-12-08"  # the week ending minus the 5-year lookback
 DAYS = 270  # sessions in the Yahoo recording from 2024-11-14 to 2025-12-12
@@ -77,7 +77,7 @@ def test_yahoo_with_fred_cross_check_publishes_marts_equal_to_independent_calcul
     assert out["week_ending"] == "2025-12-12"
     assert yahoo.attempts == 1 and fred.calls == {"SP500": 1, "DJIA": 1}
 
-    sample = pd.read_csv(SAMPLE, parse_dates=["date"])
+    sample = pd.read_csv(SAMPLE, parse_dates=["date"])  # the Yahoo closes the recording holds
     expected = independent.weekly_close(sample[sample["date"] <= "2025-12-12"])
     with duckdb.connect(out["warehouse"], read_only=True) as con:
         weekly = con.sql("select * from marts.weekly_close order by index_code, week_ending").df()

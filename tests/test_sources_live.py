@@ -22,7 +22,7 @@ from tests import faults
 from tests.replay import FredReplay, YahooReplay
 
 NEW_YORK = ZoneInfo("America/New_York")
-FIRST, LAST = date(2024, 11, 14), date(2025, 12, 16)  # the sample's span, also the Yahoo recording's
+FIRST, LAST = date(2024, 11, 14), date(2025, 12, 16)  # the Yahoo recording's span (the sample goes on to 2026-02-13)
 KEY = ["index_code", "trade_date"]
 
 
@@ -219,3 +219,13 @@ def test_last_final_day_follows_the_nyse_close(now: str, final: str) -> None:
     from smallcap.calendar import last_final_day
 
     assert last_final_day(datetime.fromisoformat(now).replace(tzinfo=NEW_YORK)) == date.fromisoformat(final)
+
+
+def test_the_bundled_sample_is_the_known_answer_copy() -> None:
+    """Tests compute known answers from tests/data; the package ships the same bytes, to the seed's week."""
+    from smallcap.sources.sample import SAMPLE_FILE
+    from tests.conftest import SAMPLE
+
+    assert SAMPLE_FILE.read_bytes() == SAMPLE.read_bytes()
+    assert SampleSource().latest_date() == date(2026, 2, 13)
+    assert len(SampleSource().extract(FIRST, date(2026, 2, 13))) == 3 * 312

@@ -66,6 +66,7 @@ def land(batch: pd.DataFrame, lake_dir: Path) -> list[Path]:
         frame = rows.sort_values("trade_date").assign(
             trade_date=lambda f: f["trade_date"].dt.date, batch_id=bid, landed_at=landed_at
         )
+        frame.attrs = {}  # pyarrow would store the source's notes (rows left out) in the file's metadata
         table = pa.Table.from_pandas(frame[SCHEMA.names], schema=SCHEMA, preserve_index=False)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")

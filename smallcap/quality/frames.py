@@ -8,6 +8,7 @@ import pandas as pd
 
 from smallcap.calendar import session_flags, sessions_between
 from smallcap.indices import INDEX_CODES
+from smallcap.sources.batch import AFTER_END
 
 
 def _usable(batch: pd.DataFrame) -> pd.DataFrame:
@@ -104,3 +105,16 @@ def revisions(batch: pd.DataFrame, published: pd.DataFrame | None) -> pd.DataFra
     both = both.assign(close=both["close"].astype("float64"))
     both = both.assign(change=both["close"] / both["published_close"] - 1)
     return both[["index_code", "trade_date", "published_close", "close", "change"]].reset_index(drop=True)
+
+
+def after_end(batch: pd.DataFrame) -> pd.DataFrame:
+    """One row per row the source left out because it is dated after the window's end (see from_long_text)."""
+    rows = batch.attrs.get(AFTER_END) or []
+    return pd.DataFrame(
+        {
+            "index_code": pd.Series([r["index_code"] for r in rows], dtype="str"),
+            "trade_date": pd.to_datetime(pd.Series([r["trade_date"] for r in rows], dtype="str")).astype(
+                "datetime64[us]"
+            ),
+        }
+    )

@@ -9,12 +9,13 @@ result and Data Docs page:
 - session_coverage  one row per index and date: every NYSE session present, no date on a non-session
 - daily_move        one row per index and session: the move from the previous close
 - revisions         one row per index and date the lake already holds (committed): the close unchanged
+- after_week        one row per row the source left out, dated after the week's end: named (a warning)
 
 Each expectation carries GX's own severity: critical (an "error": the batch is rejected) or
 warning (reported and recorded; the batch passes).
 
 This module is the entry point; the parts live beside it, one job each:
-results (GateReport, Finding), config (GateConfig), frames (derived frames), suites (the five
+results (GateReport, Finding), config (GateConfig), frames (derived frames), suites (the six
 suites), runner (GX context, checkpoints, Data Docs), findings (reading GX's results) and
 records (result rows for meta.validation_results and meta.revisions).
 """

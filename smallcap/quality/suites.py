@@ -1,4 +1,4 @@
-"""The five GX suites: which frame each validates, its expectations, and the columns naming a failing row.
+"""The six GX suites: which frame each validates, its expectations, and the columns naming a failing row.
 
 Every expectation is paired with its human name (what the one-line reason and Data Docs show).
 Great Expectations is imported inside the functions: its import costs seconds (see gate.preload).
@@ -15,7 +15,7 @@ import pandas as pd
 
 from smallcap.indices import INDEX_CODES
 from smallcap.quality.config import GateConfig
-from smallcap.quality.frames import daily_moves, session_coverage, summarize
+from smallcap.quality.frames import after_end, daily_moves, session_coverage, summarize
 from smallcap.sources.batch import COLUMNS
 
 
@@ -42,6 +42,7 @@ def gate_suites(
         ("session_coverage", session_coverage(batch, week_ending), _coverage_expectations(week_ending)),
         ("daily_move", daily_moves(batch), _move_expectations(config)),
         ("revisions", revised, _revision_expectations(config)),
+        ("after_week", after_end(batch), _after_week_expectations(week_ending)),
     ]
     return [
         Suite(name, frame, expectations, [c for c in _ID_COLUMNS[name] if c in frame.columns])
@@ -144,6 +145,22 @@ def _revision_expectations(config: GateConfig) -> list[tuple[str, Any]]:
     ]
 
 
+def _after_week_expectations(week_ending: date) -> list[tuple[str, Any]]:
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.metadata_types import FailureSeverity
+
+    # A warning: such rows are not this week's and are not landed, but a stray row (a Saturday
+    # close, a mistyped date) would otherwise vanish without a word.
+    return [
+        (
+            f"no rows after the week's end {week_ending} (such rows are left out, not landed)",
+            gxe.ExpectColumnValuesToBeBetween(
+                column="trade_date", max_value=pd.Timestamp(week_ending), severity=FailureSeverity.WARNING
+            ),
+        )
+    ]
+
+
 # Columns that identify a row in a failure sample, per suite.
 _ID_COLUMNS: dict[str, list[str]] = {
     "daily_close": ["index_code", "trade_date", "close"],
@@ -151,4 +168,5 @@ _ID_COLUMNS: dict[str, list[str]] = {
     "session_coverage": ["index_code", "trade_date"],
     "daily_move": ["index_code", "trade_date", "prev_close", "close", "move_pct"],
     "revisions": ["index_code", "trade_date", "published_close", "close"],
+    "after_week": ["index_code", "trade_date"],
 }

@@ -95,7 +95,7 @@ EN = Language(
         ratio_heading="Small-cap growth and Russell 2000 Growth vs S&P 500",
         figure_lines=(
             re.compile(r"^On .+, the US small-cap growth index \(Russell 2000 Growth\) closed at "),
-            re.compile(r"^It moved (in line with|ahead of|behind) the major indices"),
+            re.compile(r"^It moved (in line with|ahead of|behind) the (major indices|Dow)"),
             re.compile(r"^As of .+, Russell 2000 Growth ÷ S&P 500 was "),
             re.compile(r"^and the deviation from its 26-week moving average "),
         ),
@@ -154,8 +154,6 @@ def render(
         change=phrasing.signed(f.change),
         return_1w=phrasing.signed_percent(f.return_1w),
         verb=lang.verb(f.change, f.last_week_change),
-        dow_return_1w=phrasing.signed_percent(f.dow_return_1w),
-        spx_return_1w=phrasing.signed_percent(f.spx_return_1w),
         comparison=lang.comparison(f.return_1w, f.dow_return_1w, f.spx_return_1w, band),
         numerator=phrasing.number(f.numerator_close),
         denominator=phrasing.number(f.denominator_close),

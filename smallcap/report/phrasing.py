@@ -7,8 +7,9 @@
 - The verb compares this week's direction with last week's (see `move`): 反発 / rebounded up after
   down, 続伸 up after up, 反落 down after up, 続落 down after down, 横ばい when the change prints
   as 0.00; after an unchanged or unknown week a move is plainly 上昇 / 下落.
-- R2000G moved "the same" as the large caps unless its weekly return is more than
-  `band` (default 0.5 percentage points) above both the Dow and the S&P 500, or below both.
+- R2000G moved "the same" as the large caps only when its weekly return is within `band`
+  (default 0.5 percentage points) of both the Dow's and the S&P 500's; above both or below both
+  (beyond the band) is one phrase; otherwise each index is named with its own (see `comparison`).
 - Dates: 2026年2月13日 in Japanese, February 13, 2026 in English.
 """
 
@@ -117,18 +118,43 @@ def verb_en(this_change: float, last_change: float | None) -> str:
     return _MOVES_EN[move(this_change, last_change)]
 
 
+def relation(small: float, other: float, band: float = 0.005) -> str:
+    """R2000G's weekly return against one large-cap index's: "same" within the band, else "above" or "below"."""
+    if small > other + band:
+        return "above"
+    if small < other - band:
+        return "below"
+    return "same"
+
+
+# Japanese endings: the Dow's (first, the clause goes on) and the S&P 500's (last, it ends in 動き).
+_GOES_ON_JA = {"same": "と同程度、", "above": "を上回り、", "below": "を下回り、"}
+_ENDS_JA = {"same": SAME, "above": ABOVE, "below": BELOW}
+_EN = {"same": SAME_EN, "above": ABOVE_EN, "below": BELOW_EN}
+
+
 def comparison(small: float, dow: float, spx: float, band: float = 0.005) -> str:
-    """How R2000G's weekly return compares with both large-cap indices (returns as fractions)."""
-    if small > max(dow, spx) + band:
-        return ABOVE
-    if small < min(dow, spx) - band:
-        return BELOW
-    return SAME
+    """How R2000G moved against the Dow and the S&P 500 (returns as fractions), after 主要インデックスの.
+
+    One phrase for both when R2000G stands the same way to each (in line with both, above both or
+    below both, beyond the band); otherwise each index gets its own: a return between the two is
+    in line with neither.
+    """
+    to_dow, to_spx = relation(small, dow, band), relation(small, spx, band)
+    dow_text, spx_text = f"NYダウ(前週末比{signed_percent(dow)})", f"SP500(前週末比{signed_percent(spx)})"
+    if to_dow == to_spx:
+        return f"{dow_text}および{spx_text}{_ENDS_JA[to_spx]}"
+    return f"{dow_text}{_GOES_ON_JA[to_dow]}{spx_text}{_ENDS_JA[to_spx]}"
 
 
 def comparison_en(small: float, dow: float, spx: float, band: float = 0.005) -> str:
-    """The same rule as `comparison`, in English."""
-    return {SAME: SAME_EN, ABOVE: ABOVE_EN, BELOW: BELOW_EN}[comparison(small, dow, spx, band)]
+    """The same rule as `comparison`, in English, after "It moved"."""
+    to_dow, to_spx = relation(small, dow, band), relation(small, spx, band)
+    dow_text = f"the Dow (week on week {signed_percent(dow)})"
+    spx_text = f"the S&P 500 (week on week {signed_percent(spx)})"
+    if to_dow == to_spx:
+        return f"{_EN[to_spx]} the major indices, {dow_text} and {spx_text}"
+    return f"{_EN[to_dow]} {dow_text} and {_EN[to_spx]} {spx_text}, the major indices"
 
 
 def date_ja(d: date) -> str:

@@ -12,6 +12,10 @@ NEW_YORK = ZoneInfo("America/New_York")
 # Columns of an extracted batch, in order. trade_date is the exchange-local session date.
 COLUMNS: tuple[str, ...] = ("index_code", "trade_date", "close", "source", "source_symbol", "extracted_at")
 
+# The batch's `attrs` key for the rows a source left out because they are dated after the window's
+# end (a weekly run's week): the gate names them in a warning rather than drop them without a word.
+AFTER_END = "rows_after_end"
+
 
 def from_long_text(raw: pd.DataFrame, source: str, start: date, end: date, today: date | None = None) -> pd.DataFrame:
     """Turn a long text table (`date,index_code,close[,source_symbol]`) into a batch.
@@ -20,13 +24,25 @@ def from_long_text(raw: pd.DataFrame, source: str, start: date, end: date, today
     name it, rather than failing here with a parser error. Unknown columns are kept so the gate
     can report them; rows with an unreadable date are kept for the same reason, and so are rows
     dated after `today` (New York), which no window would otherwise let through to be named.
+    Rows dated after `end` (and not in the future) are left out of the batch but listed in
+    `batch.attrs[AFTER_END]` (index_code, trade_date as text), for the gate's warning.
     """
     frame = raw.rename(columns={"date": "trade_date"}).copy()
     if "trade_date" in frame:
         frame["trade_date"] = pd.to_datetime(frame["trade_date"], format="%Y-%m-%d", errors="coerce")
         in_window = frame["trade_date"].between(pd.Timestamp(start), pd.Timestamp(end))
         future = frame["trade_date"] > pd.Timestamp(today or datetime.now(NEW_YORK).date())
+        after = frame[(frame["trade_date"] > pd.Timestamp(end)) & ~future]
         frame = frame[in_window | future | frame["trade_date"].isna()]
+        after_end = [
+            {
+                "index_code": str(r.get("index_code", "")).strip(),
+                "trade_date": r["trade_date"].date().isoformat(),
+            }
+            for r in after.to_dict("records")
+        ]
+    else:
+        after_end = []
     if "close" in frame:
         frame["close"] = pd.to_numeric(frame["close"], errors="coerce").astype("float64")
     if "index_code" in frame:
@@ -37,4 +53,6 @@ def from_long_text(raw: pd.DataFrame, source: str, start: date, end: date, today
     frame["extracted_at"] = pd.Timestamp(datetime.now(UTC))
     known = [c for c in COLUMNS if c in frame]
     extra = [c for c in frame.columns if c not in COLUMNS]
-    return frame[known + extra].reset_index(drop=True)
+    batch = frame[known + extra].reset_index(drop=True)
+    batch.attrs = {AFTER_END: after_end}  # plain JSON-able values: attrs travel with the frame
+    return batch

@@ -1,4 +1,6 @@
-"""Real daily closes shipped inside the package (Yahoo Finance, 2024-11-14 to 2025-12-16)."""
+"""Real daily closes shipped inside the package (Yahoo Finance, every NYSE session 2024-11-14 to 2026-02-13).
+
+Its last complete week is the seed comment's own (2026-02-13), so the default run reproduces it."""
 
 from __future__ import annotations
 
