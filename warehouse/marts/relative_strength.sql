@@ -27,7 +27,8 @@ with pair as (
 daily_week as (
     select r.pair, w.week_no, r.ratio_sum, r.sessions
     from (
-        select pair, week_start, sum(ratio) as ratio_sum, count(*) as sessions
+        -- Summed in date order: a parallel sum adds floats in any order, and a rebuild must give the same bits.
+        select pair, week_start, sum(ratio order by trade_date) as ratio_sum, count(*) as sessions
         from staging.stg_daily_ratio
         group by pair, week_start
     ) as r
