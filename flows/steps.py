@@ -273,6 +273,7 @@ def report_paths(settings: Settings, week: date) -> dict[str, Path]:
         "chart": out / "ratio.png",
         "draft_en": out / "comment.en.md",
         "chart_svg": out / "ratio.svg",
+        "page": out / "report.html",
     }
 
 
@@ -294,5 +295,6 @@ def outputs(
         "draft_en_written": str(en.written),
         "chart": str(paths["chart"]),
         "chart_svg": str(paths["chart_svg"]),
+        "page": str(paths["page"]),
         "notes": "; ".join([*(d.message for d in drafts.values() if d.status == "kept"), *notes]),
     }
