@@ -100,7 +100,7 @@ def stage_page(
     texts = {code: release.staged_file(d.written).read_text(encoding="utf-8") for code, d in drafts.items()}
     chart = release.staged_file(paths["chart"]).read_bytes()
     target = paths["page"]
-    html = week_page(figures, texts, chart, funds, verdict, source=source, batch_id=batch_id, page_dir=target.parent)
+    html = week_page(figures, texts, chart, funds, verdict, source=source, batch_id=batch_id)
     release.write_text(target, html)
     return target
 

@@ -66,9 +66,7 @@ def quarantine_batch(
 ) -> Path:
     folder = quarantine.keep(batch, report.to_dict(), report.reason(), quarantine_dir, run_name, origin)
     # A rejected run publishes nothing, so its verdict page stays with the batch it rejected.
-    page = verdict_page(
-        report, week_ending=week_ending, run_name=run_name, batch_id=batch_id, reason=report.reason(), page_dir=folder
-    )
+    page = verdict_page(report, week_ending=week_ending, run_name=run_name, batch_id=batch_id, reason=report.reason())
     (folder / "report.html").write_text(page, encoding="utf-8")
     return folder
 

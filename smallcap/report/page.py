@@ -9,10 +9,8 @@ The figures are the WeekFigures the drafts were written from, printed by the sam
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Mapping
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -48,13 +46,14 @@ def _status(check: Finding) -> str:
     return "failed" if check.severity == ERROR else "warned"
 
 
-def gate_context(report: GateReport, page_dir: Path | None = None) -> dict[str, Any]:
-    """The verdict as the page shows it: failed checks first, then warnings, each with its sample rows."""
+def gate_context(report: GateReport) -> dict[str, Any]:
+    """The verdict as the page shows it: failed checks first, then warnings, each with its sample rows.
+
+    No links to Data Docs: their pages need a network, and each run's has its own name, while the same
+    run must give the same page.
+    """
     order = {"failed": 0, "warned": 1, "passed": 2}
     checks = sorted(report.checks, key=lambda c: order[_status(c)])  # stable: the gate's order within each
-    docs = {
-        suite: os.path.relpath(page, page_dir) if page_dir is not None else page for suite, page in report.docs.items()
-    }
     return {
         "verdict": "passed" if report.success else "rejected",
         "summary": report.summary(),
@@ -66,7 +65,6 @@ def gate_context(report: GateReport, page_dir: Path | None = None) -> dict[str, 
                 "severity": c.severity,
                 "unexpected_count": c.unexpected_count,
                 "rows": [format_row(r) for r in c.sample],
-                "docs": docs.get(c.suite) if not c.success else None,
             }
             for c in checks
         ],
@@ -145,12 +143,8 @@ def week_page(
     *,
     source: str,
     batch_id: str | None,
-    page_dir: Path | None = None,
 ) -> str:
-    """The published week: figures, chart, drafts (keyed by language code), fund table and the gate's verdict.
-
-    `page_dir` is where the page goes, so links to Data Docs pages are relative (the folder can move).
-    """
+    """The published week: figures, chart, drafts (keyed by language code), fund table and the gate's verdict."""
     return _render(
         "report.html.j2",
         title=f"Week ending {phrasing.date_en(figures.week_ending)}",
@@ -160,7 +154,7 @@ def week_page(
             {"code": code, "language": LANGUAGE_NAMES.get(code, code), "text": text} for code, text in drafts.items()
         ],
         funds=funds_context(funds),
-        gate=gate_context(verdict, page_dir),
+        gate=gate_context(verdict),
         source=source,
         batch_id=batch_id,
     )
@@ -173,7 +167,6 @@ def verdict_page(
     run_name: str,
     batch_id: str | None,
     reason: str,
-    page_dir: Path | None = None,
 ) -> str:
     """A rejected batch's page, kept with it in quarantine: the reason and every check, failed ones first.
 
@@ -186,5 +179,5 @@ def verdict_page(
         run_name=run_name,
         batch_id=batch_id,
         reason=reason,
-        gate=gate_context(verdict, page_dir),
+        gate=gate_context(verdict),
     )

@@ -29,7 +29,7 @@ def subset(characters: str) -> bytes:
     options.hinting = False  # screens scale outlines well; hints would double the size
     options.name_IDs = ["*"]  # keep the name table: the font's licence and copyright travel with it
     options.notdef_outline = True
-    font = TTFont(font_path(), lazy=True)
+    font = TTFont(font_path(), lazy=True, recalcTimestamp=False)  # the same page text gives the same bytes
     subsetter = ft_subset.Subsetter(options)
     subsetter.populate(text=characters)
     subsetter.subset(font)
