@@ -100,7 +100,8 @@ def stage_page(
     texts = {code: release.staged_file(d.written).read_text(encoding="utf-8") for code, d in drafts.items()}
     chart = release.staged_file(paths["chart"]).read_bytes()
     target = paths["page"]
-    html = week_page(figures, texts, chart, funds, verdict, source=source, batch_id=batch_id)
+    edited = {code: d.draft.name for code, d in drafts.items() if d.status == "kept"}
+    html = week_page(figures, texts, chart, funds, verdict, source=source, batch_id=batch_id, edited=edited)
     release.write_text(target, html)
     return target
 

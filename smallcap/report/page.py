@@ -143,15 +143,21 @@ def week_page(
     *,
     source: str,
     batch_id: str | None,
+    edited: Mapping[str, str] | None = None,
 ) -> str:
-    """The published week: figures, chart, drafts (keyed by language code), fund table and the gate's verdict."""
+    """The published week: figures, chart, drafts (keyed by language code), fund table and the gate's verdict.
+
+    `edited` names, by language code, a draft the analyst edited and the run kept: the page then shows
+    this run's draft (from these figures) and says where the analyst's is.
+    """
     return _render(
         "report.html.j2",
         title=f"Week ending {phrasing.date_en(figures.week_ending)}",
         figures=figures_context(figures),
         chart=png_data_uri(chart_png),
         drafts=[
-            {"code": code, "language": LANGUAGE_NAMES.get(code, code), "text": text} for code, text in drafts.items()
+            {"code": code, "language": LANGUAGE_NAMES.get(code, code), "text": text, "edited": (edited or {}).get(code)}
+            for code, text in drafts.items()
         ],
         funds=funds_context(funds),
         gate=gate_context(verdict),
