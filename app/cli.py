@@ -103,6 +103,7 @@ def run(
     typer.echo(f"draft-en     {outputs['draft_en']}")
     typer.echo(f"chart        {outputs['chart']}")
     typer.echo(f"chart-svg    {outputs['chart_svg']}")
+    typer.echo(f"page         {outputs['page']}")
     if outputs.get("notes"):
         typer.echo(f"note         {outputs['notes']}")  # an edited draft kept, a fund shown without figures
     typer.echo(f"warehouse    {outputs['warehouse']}")

@@ -129,7 +129,7 @@ def _keep_unreadable(run: Run, exc: UnreadableInput) -> str:
     run.batch_id = hashlib.sha256(origin.read_bytes()).hexdigest()[:16] if origin and origin.is_file() else "unreadable"
     run.add("validation_results", record_validation(report, **run.ids, batch_id=run.batch_id))
     publish_gate_summary(report, run.batch_id)
-    kept = quarantine_batch(None, report, settings.quarantine_dir, run.run_name, origin)
+    kept = quarantine_batch(None, report, settings.quarantine_dir, run.run_name, origin, run.week, run.batch_id)
     return f"{report.reason()} (input kept in {kept})"
 
 
@@ -208,7 +208,7 @@ def gate(
         get_run_logger().warning("gate warning (batch passes): %s", warning.line())
     if not report.success:
         origin = get_source(settings.source, settings.csv_path).origin
-        kept = quarantine_batch(batch, report, settings.quarantine_dir, run.run_name, origin)
+        kept = quarantine_batch(batch, report, settings.quarantine_dir, run.run_name, origin, week_ending, run.batch_id)
         raise Rejected(f"{report.reason()} (batch kept in {kept})")
     return report
 
@@ -273,6 +273,7 @@ def report_paths(settings: Settings, week: date) -> dict[str, Path]:
         "chart": out / "ratio.png",
         "draft_en": out / "comment.en.md",
         "chart_svg": out / "ratio.svg",
+        "page": out / "report.html",
     }
 
 
@@ -294,5 +295,6 @@ def outputs(
         "draft_en_written": str(en.written),
         "chart": str(paths["chart"]),
         "chart_svg": str(paths["chart_svg"]),
+        "page": str(paths["page"]),
         "notes": "; ".join([*(d.message for d in drafts.values() if d.status == "kept"), *notes]),
     }

@@ -16,7 +16,7 @@ from smallcap.errors import SmallcapError
 from smallcap.quality.gate import preload as preload_gate
 from smallcap.settings import Settings
 from smallcap.sources import get_source
-from tasks.report import draw_chart, fund_returns, publish_artifacts, stage_drafts, week_figures
+from tasks.report import draw_chart, fund_returns, publish_artifacts, stage_drafts, stage_page, week_figures
 from tasks.ui import publish_links, tag_run
 
 
@@ -73,7 +73,7 @@ def weekly_report(
         first = week - timedelta(days=settings.lookback_days)
         batch = steps.extract(run, first, week, wait_for=week if wait_for_last_session else None)
         steps.verify(run, batch)
-        steps.gate(run, batch, allow_revisions, week)
+        verdict = steps.gate(run, batch, allow_revisions, week)
         steps.cross_check(run, batch, first, week)
         steps.commit(run, batch, release)
         paths = steps.report_paths(settings, week)
@@ -81,6 +81,7 @@ def weekly_report(
         figures = week_figures(warehouse, week, settings.deviation_basis, settings.deviation_form)
         chart = draw_chart(warehouse, week, paths, settings.chart_start, release, settings.deviation_basis)
         drafts = stage_drafts(figures, settings, chart, funds, release)
+        stage_page(figures, drafts, paths, funds, verdict, release, settings.source, run.batch_id)
         steps.publish_release(run, release)
     if run.failure is not None:
         return Failed(message=run.failure)

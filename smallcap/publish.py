@@ -62,6 +62,13 @@ class Release:
         (self.last if last else self.renames).append((staged, target))
         return staged
 
+    def staged_file(self, target: Path) -> Path:
+        """The staged file that becomes `target` at publish: what this run will publish there."""
+        for staged, planned in reversed(self.renames + self.last):
+            if planned == target:
+                return staged
+        raise PublishError(f"nothing of this run is staged for {target}")
+
     def write_text(self, target: Path, text: str) -> None:
         self.staged(target).write_text(text, encoding="utf-8")
 

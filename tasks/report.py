@@ -8,12 +8,14 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from smallcap.publish import Release
+from smallcap.quality.results import GateReport
 from smallcap.report import phrasing
 from smallcap.report.chart import render_ratio_chart
 from smallcap.report.draft import EN, JA, ChartRef, render
 from smallcap.report.draft_files import DraftWrite, carried_forward, draft_path, write_draft
 from smallcap.report.figures import WeekFigures, read_ratio_history, read_week
 from smallcap.report.funds import FundTable, fund_table
+from smallcap.report.page import week_page
 from smallcap.settings import Settings
 
 
@@ -81,6 +83,27 @@ def stage_drafts(
         (log.warning if result.status == "kept" else log.info)("%s draft: %s", lang.code, result.message)
         written[lang.code] = result
     return written
+
+
+@task(name="write the week's page", cache_policy=NO_CACHE)
+def stage_page(
+    figures: WeekFigures,
+    drafts: dict[str, DraftWrite],
+    paths: dict[str, Path],
+    funds: FundTable | None,
+    verdict: GateReport,
+    release: Release,
+    source: str,
+    batch_id: str | None,
+) -> Path:
+    """report.html from what this release publishes (its drafts and chart, as staged), published with them."""
+    texts = {code: release.staged_file(d.written).read_text(encoding="utf-8") for code, d in drafts.items()}
+    chart = release.staged_file(paths["chart"]).read_bytes()
+    target = paths["page"]
+    edited = {code: d.draft.name for code, d in drafts.items() if d.status == "kept"}
+    html = week_page(figures, texts, chart, funds, verdict, source=source, batch_id=batch_id, edited=edited)
+    release.write_text(target, html)
+    return target
 
 
 @task(name="publish artifacts to Prefect UI", cache_policy=NO_CACHE)

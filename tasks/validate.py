@@ -13,6 +13,7 @@ from smallcap.indices import INDEX_CODES
 from smallcap.lake import commits, truth
 from smallcap.quality import gate, quarantine
 from smallcap.quality.gate import DocsSite, GateConfig, GateReport
+from smallcap.report.page import verdict_page
 
 
 @task(name="verify committed lake files", cache_policy=NO_CACHE)
@@ -55,9 +56,19 @@ def validate_batch(
 
 @task(name="quarantine rejected batch", cache_policy=NO_CACHE)
 def quarantine_batch(
-    batch: pd.DataFrame | None, report: GateReport, quarantine_dir: Path, run_name: str, origin: Path | None
+    batch: pd.DataFrame | None,
+    report: GateReport,
+    quarantine_dir: Path,
+    run_name: str,
+    origin: Path | None,
+    week_ending: date | None = None,
+    batch_id: str | None = None,
 ) -> Path:
-    return quarantine.keep(batch, report.to_dict(), report.reason(), quarantine_dir, run_name, origin)
+    folder = quarantine.keep(batch, report.to_dict(), report.reason(), quarantine_dir, run_name, origin)
+    # A rejected run publishes nothing, so its verdict page stays with the batch it rejected.
+    page = verdict_page(report, week_ending=week_ending, run_name=run_name, batch_id=batch_id, reason=report.reason())
+    (folder / "report.html").write_text(page, encoding="utf-8")
+    return folder
 
 
 @task(name="publish gate summary to Prefect UI", cache_policy=NO_CACHE)

@@ -381,6 +381,10 @@ def _assert_failed_and_kept(run: Rejected, expected: str) -> dict:
     assert verdict["success"] is False
     failed = [c for c in verdict["checks"] if not c["success"] and c["severity"] == "error"]
     assert failed and all(c["expectation"] in message for c in failed)
+    # Its verdict page is kept with it; the week has no published page (nothing was published).
+    page = html.unescape((kept / "report.html").read_text(encoding="utf-8"))
+    assert "Quality gate: rejected" in page and all(c["expectation"] in page for c in failed)
+    assert not (data / "reports" / f"{WEEK:%Y-%m-%d}").exists()
     return {"kept": kept, "verdict": verdict, "failed": failed}
 
 

@@ -43,6 +43,7 @@ def test_run_on_a_csv_prints_the_outputs(tmp_path: Path, year_csv: Path) -> None
     lines = dict(line.split(maxsplit=1) for line in out.stdout.splitlines())
     assert lines["week"] == "ending  2025-11-21"
     assert Path(lines["draft"]).is_file() and Path(lines["chart"]).is_file()
+    assert Path(lines["page"]) == Path(lines["chart"]).with_name("report.html") and Path(lines["page"]).is_file()
     with duckdb.connect(lines["warehouse"], read_only=True) as con:
         [(n,)] = con.sql("select count(*) from marts.daily_close").fetchall()
     assert n == 3 * 252

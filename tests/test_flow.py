@@ -7,6 +7,7 @@ shared (conftest: sample_week, year_week).
 
 from __future__ import annotations
 
+import html
 import shutil
 from datetime import date
 from pathlib import Path
@@ -161,6 +162,10 @@ def test_an_edited_draft_survives_a_rerun_and_carries_into_the_next_week(tmp_pat
     assert f"{ja} was edited: kept as it is; this run's draft is {new_ja}" in rerun["notes"]
     logged = [log.message for log in run_logs(state.state_details.flow_run_id)]
     assert any("ja draft: " in m and "was edited: kept as it is" in m for m in logged)
+    # The week's page shows this run's drafts and says the edited ones were kept.
+    page = html.unescape(Path(rerun["page"]).read_text(encoding="utf-8"))
+    assert "comment.ja.md was edited and is kept" in page and "comment.en.md was edited and is kept" in page
+    assert new_ja.read_text(encoding="utf-8") in page and edited_ja not in page
 
     # The next week starts from the edited comment, not from the pipeline's copies of it.
     nxt = weekly_report(week_ending=date(2025, 11, 21), **args)

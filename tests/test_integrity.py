@@ -312,6 +312,7 @@ def test_a_run_that_cannot_publish_its_chart_changes_nothing(first_done: Path, t
     assert "ratio.png" in failed.message and "\n" not in failed.message
     assert _published(data) == published
     assert not (data / "reports" / f"{WEEK:%Y-%m-%d}" / "comment.ja.md").exists()
+    assert not (data / "reports" / f"{WEEK:%Y-%m-%d}" / "report.html").exists()
     assert not list(data.rglob("*.staged*"))  # what it staged is gone
 
 

@@ -30,6 +30,7 @@ STEPS = {
     "compute fund performance table",
     "draw ratio chart",
     "write draft comments (ja, en)",
+    "write the week's page",
     "publish artifacts to Prefect UI",
     "publish links to chart and Data Docs",
 }

@@ -19,6 +19,7 @@ def test_good_friday_and_the_weekend_repeat_thursdays_week(tmp_path: Path, year_
     thursday = weekly_report(week_ending=date(2025, 4, 17), **args)  # the week's last session
     published = marts(thursday["warehouse"])
     draft = Path(thursday["draft"]).read_bytes()
+    page = Path(thursday["page"]).read_bytes()
     lake = sorted((tmp_path / "lake" / "daily_close").rglob("*.parquet"))
 
     for run_day in (date(2025, 4, 18), date(2025, 4, 20)):  # Good Friday (closed), Sunday
@@ -26,6 +27,7 @@ def test_good_friday_and_the_weekend_repeat_thursdays_week(tmp_path: Path, year_
         assert again["week_ending"] == "2025-04-17"
         assert again["draft"] == thursday["draft"]
         assert Path(again["draft"]).read_bytes() == draft
+        assert Path(again["page"]).read_bytes() == page
         assert marts(again["warehouse"]) == published
         assert sorted((tmp_path / "lake" / "daily_close").rglob("*.parquet")) == lake  # nothing new landed
 

@@ -11,6 +11,18 @@ import duckdb
 import pandas as pd
 
 from smallcap.errors import SmallcapError
+from smallcap.indices import INDEX_CODES
+
+
+@dataclass(frozen=True)
+class IndexWeek:
+    """One index's week as marts.weekly_close holds it (the week's page lists all three)."""
+
+    index_code: str
+    close: float
+    prev_close: float
+    change: float
+    return_1w: float
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,7 @@ class WeekFigures:
     deviation_26w_daily_points: float | None = None
     deviation_basis: str = "weekly"
     deviation_form: str = "relative"
+    indices: tuple[IndexWeek, ...] = ()  # every index's close and change, in INDEX_CODES order
 
     @property
     def deviation(self) -> float | None:
@@ -95,6 +108,10 @@ def read_week(warehouse: Path, week_ending: date, basis: str = "weekly", form: s
         deviation_26w_daily_points=_none(row["deviation_26w_daily_points"]),
         deviation_basis=basis,
         deviation_form=form,
+        indices=tuple(
+            IndexWeek(code, *(float(this_week.loc[code, c]) for c in ("close", "prev_close", "change", "return_1w")))
+            for code in INDEX_CODES
+        ),
     )
 
 
