@@ -278,7 +278,8 @@ def test_a_row_after_the_weeks_end_is_named_in_the_run_and_left_out(tmp_path: Pa
 
     (artifact,) = run_artifacts(run_id, ["quality-gate"])
     (row,) = [r for r in json.loads(artifact.data) if r["expectation"] == name]
-    assert (row["suite"], row["status"], row["unexpected_count"]) == ("after_week", "warned", 1)
+    assert (row["suite"], row["status"], row["bad rows"]) == ("after_week", "warned", 1)
+    assert row["e.g."] == "index_code=SPX trade_date=2026-02-14"
     with duckdb.connect(out["warehouse"], read_only=True) as con:
         recorded = con.execute(
             "select severity, success, unexpected_count, sample from meta.validation_results "
