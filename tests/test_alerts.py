@@ -143,10 +143,11 @@ def test_alerts_setup_creates_automations_that_post_failed_late_and_overdue_runs
             for automation in (failed, overdue):
                 client.delete_automation(automation.id)
 
+    failed_run = f"weekly-2025-11-21-{str(state.state_details.flow_run_id)[:8]}"
     by_run = {t.split()[1]: t for t in posts}
-    assert set(by_run) == {"weekly-2025-11-21", "weekly-2025-11-28", "weekly-2025-12-05", "weekly-2025-12-12"}, posts
-    assert by_run["weekly-2025-11-21"].startswith("smallcap: weekly-2025-11-21 Failed (scheduled ")
-    assert by_run["weekly-2025-11-21"].endswith(f"): CSV file not found: {missing}")
+    assert set(by_run) == {failed_run, "weekly-2025-11-28", "weekly-2025-12-05", "weekly-2025-12-12"}, posts
+    assert by_run[failed_run].startswith(f"smallcap: {failed_run} Failed (scheduled ")
+    assert by_run[failed_run].endswith(f"): CSV file not found: {missing}")
     assert by_run["weekly-2025-12-05"].endswith("did not start on time")
     assert by_run["weekly-2025-12-12"].startswith("smallcap: weekly-2025-12-12 Crashed (scheduled ")
     assert by_run["weekly-2025-12-12"].endswith("): process exited with code -9")
