@@ -78,7 +78,8 @@ def test_a_failing_run_posts_week_and_reason_and_a_good_run_posts_nothing(
     assert list(post["json"]) == ["text"]
     text = post["json"]["text"]
     assert "\n" not in text
-    assert text.startswith("smallcap: weekly-2025-11-21 Failed (week ending 2025-11-21): batch rejected by the quality")
+    name = f"weekly-2025-11-21-{str(state.state_details.flow_run_id)[:8]}"
+    assert text.startswith(f"smallcap: {name} Failed (week ending 2025-11-21): batch rejected by the quality")
     assert "close > 0: 1 row(s) fail, e.g. index_code=SPX trade_date=2025-11-21 close=-6602.99" in text
     assert text.endswith(state.message)  # the run's own one-line reason, whole
 
