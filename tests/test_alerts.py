@@ -31,6 +31,9 @@ def test_alert_text_names_the_week_and_the_first_line_of_the_reason() -> None:
     )
     assert "weeks 2022-01-03 to 2025-12-12" in alerts.alert_text("backfill-2022-01-03-to-2025-12-12", "Crashed", "x")
     assert "(week unknown): no reason given" in alerts.alert_text("weekly-unresolved", "Failed", None)
+    # As runs are named now: the week, then the run's short id.
+    assert "(week ending 2025-11-21): x" in alerts.alert_text("weekly-2025-11-21-0a736571", "Failed", "x")
+    assert "(week unknown)" in alerts.alert_text("weekly-unresolved-0a736571", "Failed", "x")
     assert len(alerts.one_line("x" * 5000)) == 1000
 
 
