@@ -1,4 +1,5 @@
-"""`smallcap`: the command line. Failures end with one line on stderr and a non-zero exit."""
+"""`smallcap`: the command line. Failures end with one line on stderr and a non-zero exit: 2 for a
+command given wrong (found before anything runs), 1 for a run or query that failed."""
 
 from __future__ import annotations
 
@@ -30,14 +31,26 @@ CsvOption = Annotated[Path | None, typer.Option(help="Long CSV date,index_code,c
 
 
 def _quiet_shutdown() -> None:
-    # Prefect's temporary server logs its shutdown at exit; keep the result (or error) the last line.
+    # Keep the result (or error) the last line: Prefect's temporary server logs its shutdown at exit,
+    # and its workers still sending events or logs then say so ("Still processing items").
+    if "prefect" in sys.modules:
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        EventsWorker.drain_all(timeout=10)
+        APILogWorker.drain_all(timeout=10)
     logging.getLogger("prefect").setLevel(logging.WARNING)
 
 
-def _fail(message: str) -> NoReturn:
+def _fail(message: str, code: int = 1) -> NoReturn:
     _quiet_shutdown()
     typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=1)
+    raise typer.Exit(code=code)
+
+
+def _usage(message: str) -> NoReturn:
+    """The command was given wrong: exit 2, as for any usage error, before anything has run."""
+    _fail(message, code=2)
 
 
 def _iso_date(option: str, value: str | None) -> date | None:
@@ -46,7 +59,21 @@ def _iso_date(option: str, value: str | None) -> date | None:
     try:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
-        _fail(f"{option} must be an ISO date YYYY-MM-DD, got {value!r}")
+        _usage(f"{option} must be an ISO date YYYY-MM-DD, got {value!r}")
+
+
+def _run_settings(**overrides: str | Path | None) -> Settings:
+    """A run's settings, and a source it can use, checked before any Prefect run exists (else exit 2)."""
+    from smallcap.errors import SmallcapError
+    from smallcap.settings import Settings
+    from smallcap.sources import refuse_unusable
+
+    try:
+        settings = Settings.for_run(**overrides)
+        refuse_unusable(settings.source, settings.csv_path)
+    except SmallcapError as exc:
+        _usage(str(exc))
+    return settings
 
 
 @app.callback()
@@ -71,6 +98,7 @@ def run(
     week = _iso_date("--week-ending", week_ending)
     if csv is not None and source is None:
         source = "csv"
+    _run_settings(source=source, csv_path=csv, data_dir=data_dir, check_source=check_source)
 
     from app import temporary_server
 
@@ -173,7 +201,7 @@ def shell(
             try:
                 result = con.sql(statement)
                 if result is not None:
-                    typer.echo(str(result))
+                    typer.echo(str(analyst.readable(result)))
             except Exception as exc:  # noqa: BLE001  (show the error, keep the session)
                 typer.echo(f"error: {str(exc).splitlines()[0]}", err=True)
 
@@ -261,7 +289,6 @@ def backfill(
     from flows.backfill import plan_for
     from smallcap.backfill import source_ref
     from smallcap.errors import SmallcapError
-    from smallcap.settings import Settings
     from tasks.backfill import done_chunks
 
     args = {
@@ -270,11 +297,11 @@ def backfill(
         "data_dir": None if data_dir is None else str(data_dir),
         "check_source": check_source,
     }
+    settings = _run_settings(**args)
     try:
-        settings = Settings.for_run(**args)
         chunks = plan_for(settings, first, last, chunk_weeks)
     except SmallcapError as exc:
-        _fail(str(exc))
+        _fail(str(exc))  # e.g. no complete NYSE week between the dates, or the source cannot say its latest
     ref = source_ref(settings.source, settings.csv_path)
     by_key = {c.key(ref): c for c in chunks}
 

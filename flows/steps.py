@@ -1,21 +1,21 @@
 """The steps weekly runs and backfills share: extract, check against the committed truth, commit, build.
 
-Each step is a few task calls. A step that refuses the run raises `Rejected` after keeping what a
-person needs (the batch in quarantine); `writing` is the one place a refused or failed run ends:
-its records are written, whatever it staged is dropped, and the run fails with one line.
+Each step is a few task calls. A step that refuses the run keeps what a person needs (the batch in
+quarantine), ends a Failed task named by the reason and raises `Rejected`; `writing` is the one place
+a refused or failed run ends: its records are written, whatever it staged is dropped, the reason is
+logged at ERROR and the run fails with that one line.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -39,6 +39,7 @@ from tasks.load import build_warehouse
 from tasks.reconcile import quarantine_disagreement, reconcile_batches
 from tasks.record import record_revisions, record_run, record_validation, stage_records, write_records
 from tasks.validate import committed_closes, publish_gate_summary, quarantine_batch, validate_batch, verify_lake
+from tasks.verdict import reject_batch
 from warehouse.health import warehouse_health
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -46,6 +47,12 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 class Rejected(SmallcapError):
     """The run refused its batch (gate, cross-check, source): already kept for a person; the run fails."""
+
+
+def refuse(reason: str) -> NoReturn:
+    """End the refusing step as a Failed task named by the reason, then fail the run with it."""
+    reject_batch(reason, return_state=True)  # its state, not an exception: the run goes on to `writing`
+    raise Rejected(reason)
 
 
 @dataclass
@@ -108,16 +115,18 @@ def writing(run: Run) -> Iterator[publish.Release]:
             release.discard()  # nothing of a failed run is published
             for row in run.pending.get("revisions", []):
                 row["accepted"] = False  # found, but never committed
-            run.failure = _keep_unreadable(run, exc) if isinstance(exc, UnreadableInput) else _one_line(exc, say)
+            fault = not isinstance(exc, SmallcapError)
+            run.failure = _keep_unreadable(run, exc) if isinstance(exc, UnreadableInput) else _one_line(exc)
+            # The reason at ERROR, where a person filtering the run's logs looks; a fault with its traceback.
+            say.error("%s", run.failure, exc_info=exc if fault else None)
             if run.batch_id is not None:  # a run that got no batch has nothing to record
                 run.finish("failed", run.failure)
             write_records(settings.lake_dir, run.pending, f"{run.flow_run_id}-failed")
 
 
-def _one_line(exc: Exception, say: logging.LoggerAdapter | logging.Logger) -> str:
+def _one_line(exc: Exception) -> str:
     if isinstance(exc, SmallcapError):
         return str(exc)
-    say.exception("the run failed")  # a fault, not bad data: the traceback goes to the log
     return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
@@ -209,7 +218,7 @@ def gate(
     if not report.success:
         origin = get_source(settings.source, settings.csv_path).origin
         kept = quarantine_batch(batch, report, settings.quarantine_dir, run.run_name, origin, week_ending, run.batch_id)
-        raise Rejected(f"{report.reason()} (batch kept in {kept})")
+        refuse(f"{report.reason()} (batch kept in {kept})")
     return report
 
 
@@ -223,7 +232,7 @@ def cross_check(run: Run, batch: pd.DataFrame, first: date, last: date, label: s
     result = reconcile_batches(batch, check, settings.reconcile_tolerance)
     if not result.success:
         kept = quarantine_disagreement(batch, check, result, settings.quarantine_dir, run.run_name)
-        raise Rejected(f"{result.reason()} (batch kept in {kept})")
+        refuse(f"{result.reason()} (batch kept in {kept})")
     get_run_logger().info("reconciled with %s: %d common closes agree", settings.check_source, result.compared)
 
 

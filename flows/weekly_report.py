@@ -30,7 +30,8 @@ def resolve_week(settings: Settings, week_ending: date | None) -> date:
 
 
 def _run_name() -> str:
-    p = flow_run.parameters
+    # The week, then the run's own short id: two runs of one week never share a name.
+    p, run_id = flow_run.parameters, str(flow_run.id)[:8]
     week = p.get("week_ending")
     week = date.fromisoformat(week) if isinstance(week, str) else week
     try:
@@ -40,9 +41,9 @@ def _run_name() -> str:
             data_dir=p.get("data_dir"),
             check_source=p.get("check_source"),
         )
-        return f"weekly-{resolve_week(settings, week):%Y-%m-%d}"
+        return f"weekly-{resolve_week(settings, week):%Y-%m-%d}-{run_id}"
     except SmallcapError:
-        return "weekly-unresolved"  # the run itself then fails with the reason
+        return f"weekly-unresolved-{run_id}"  # the run itself then fails with the reason
 
 
 @flow(name="weekly-report", flow_run_name=_run_name, on_failure=[notify_webhook], on_crashed=[notify_webhook])

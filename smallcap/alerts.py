@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from smallcap.errors import SmallcapError
 
-_WEEKLY = re.compile(r"^weekly-(\d{4}-\d{2}-\d{2})$")
+_WEEKLY = re.compile(r"^weekly-(\d{4}-\d{2}-\d{2})(?:-[0-9a-f]+)?$")  # the run's short id may follow
 _BACKFILL = re.compile(r"^backfill-(\d{4}-\d{2}-\d{2})-to-(\d{4}-\d{2}-\d{2})$")
 _DURATION = re.compile(r"^(\d+)([smh])$")
 
@@ -21,7 +21,7 @@ class AlertError(SmallcapError):
 
 
 def week_of(run_name: str) -> str:
-    """The week(s) a run reports, read from its name (runs are named weekly-<week_ending>)."""
+    """The week(s) a run reports, read from its name (weekly runs are named weekly-<week_ending>-<id>)."""
     if m := _WEEKLY.match(run_name):
         return f"week ending {m[1]}"
     if m := _BACKFILL.match(run_name):

@@ -73,21 +73,10 @@ def quarantine_batch(
 
 @task(name="publish gate summary to Prefect UI", cache_policy=NO_CACHE)
 def publish_gate_summary(report: GateReport, batch_id: str) -> None:
-    rows = [
-        {
-            "expectation": c.expectation,
-            "suite": c.suite,
-            "severity": c.severity,
-            "success": c.success,
-            "status": "passed" if c.success else ("failed" if c.severity == gate.ERROR else "warned"),
-            "unexpected_count": c.unexpected_count,
-        }
-        for c in report.checks
-    ]
     verdict = "passed" if report.success else "rejected"
     docs = f"; Data Docs {report.docs_index}" if report.docs_index else ""
     create_table_artifact(
         key="quality-gate",
-        table=rows,
+        table=report.table(),
         description=f"Quality gate {verdict} batch {batch_id}: {report.summary()}{docs}",
     )

@@ -31,6 +31,9 @@ def test_alert_text_names_the_week_and_the_first_line_of_the_reason() -> None:
     )
     assert "weeks 2022-01-03 to 2025-12-12" in alerts.alert_text("backfill-2022-01-03-to-2025-12-12", "Crashed", "x")
     assert "(week unknown): no reason given" in alerts.alert_text("weekly-unresolved", "Failed", None)
+    # As runs are named now: the week, then the run's short id.
+    assert "(week ending 2025-11-21): x" in alerts.alert_text("weekly-2025-11-21-0a736571", "Failed", "x")
+    assert "(week unknown)" in alerts.alert_text("weekly-unresolved-0a736571", "Failed", "x")
     assert len(alerts.one_line("x" * 5000)) == 1000
 
 
@@ -78,7 +81,8 @@ def test_a_failing_run_posts_week_and_reason_and_a_good_run_posts_nothing(
     assert list(post["json"]) == ["text"]
     text = post["json"]["text"]
     assert "\n" not in text
-    assert text.startswith("smallcap: weekly-2025-11-21 Failed (week ending 2025-11-21): batch rejected by the quality")
+    name = f"weekly-2025-11-21-{str(state.state_details.flow_run_id)[:8]}"
+    assert text.startswith(f"smallcap: {name} Failed (week ending 2025-11-21): batch rejected by the quality")
     assert "close > 0: 1 row(s) fail, e.g. index_code=SPX trade_date=2025-11-21 close=-6602.99" in text
     assert text.endswith(state.message)  # the run's own one-line reason, whole
 
@@ -143,10 +147,11 @@ def test_alerts_setup_creates_automations_that_post_failed_late_and_overdue_runs
             for automation in (failed, overdue):
                 client.delete_automation(automation.id)
 
+    failed_run = f"weekly-2025-11-21-{str(state.state_details.flow_run_id)[:8]}"
     by_run = {t.split()[1]: t for t in posts}
-    assert set(by_run) == {"weekly-2025-11-21", "weekly-2025-11-28", "weekly-2025-12-05", "weekly-2025-12-12"}, posts
-    assert by_run["weekly-2025-11-21"].startswith("smallcap: weekly-2025-11-21 Failed (scheduled ")
-    assert by_run["weekly-2025-11-21"].endswith(f"): CSV file not found: {missing}")
+    assert set(by_run) == {failed_run, "weekly-2025-11-28", "weekly-2025-12-05", "weekly-2025-12-12"}, posts
+    assert by_run[failed_run].startswith(f"smallcap: {failed_run} Failed (scheduled ")
+    assert by_run[failed_run].endswith(f"): CSV file not found: {missing}")
     assert by_run["weekly-2025-12-05"].endswith("did not start on time")
     assert by_run["weekly-2025-12-12"].startswith("smallcap: weekly-2025-12-12 Crashed (scheduled ")
     assert by_run["weekly-2025-12-12"].endswith("): process exited with code -9")

@@ -196,15 +196,16 @@ def test_backfill_command_refuses_bad_dates_in_one_line(tmp_path: Path, prefect_
 
     from app.cli import app
 
-    for args, error in (
-        (["--start", "01/01/2022"], "error: --start must be an ISO date YYYY-MM-DD, got '01/01/2022'"),
+    for args, code, error in (
+        (["--start", "01/01/2022"], 2, "error: --start must be an ISO date YYYY-MM-DD, got '01/01/2022'"),  # usage
         (
             ["--start", "2025-12-15", "--end", "2025-12-16"],
+            1,
             "error: no complete NYSE week from 2025-12-15 to 2025-12-16",
         ),
     ):
         out = CliRunner().invoke(app, ["backfill", *args, "--data-dir", str(tmp_path / "d")])
-        assert out.exit_code == 1
+        assert out.exit_code == code
         assert out.output.strip().splitlines()[-1] == error
     assert not (tmp_path / "d").exists()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 import shutil
 from collections.abc import Callable
@@ -36,7 +37,7 @@ from smallcap.settings import Settings
 from smallcap.sources.csv_file import CsvSource
 from tasks.load import build_warehouse
 from tests.conftest import YEAR
-from tests.helpers import digest, lake_digests, run_artifacts
+from tests.helpers import digest, lake_digests, run_artifacts, run_logs
 
 WEEK = date(2025, 11, 21)
 LAST_WEEK = date(2025, 11, 14)
@@ -459,13 +460,14 @@ def test_large_plausible_move_warns_and_passes(
     assert len(rows) == 18
     by_name = {r["expectation"]: r for r in rows}
     assert by_name["daily move within ±15%"] == {
-        "expectation": "daily move within ±15%",
-        "suite": "daily_move",
-        "severity": "warning",
-        "success": False,
         "status": "warned",
-        "unexpected_count": 1,
+        "bad rows": 1,
+        "severity": "warning",
+        "suite": "daily_move",
+        "expectation": "daily move within ±15%",
+        "e.g.": "index_code=R2000G trade_date=2025-11-21 prev_close=1534.25 close=1841.1 move_pct=20.0",
     }
+    assert rows[0] == by_name["daily move within ±15%"]  # the one that did not pass comes first
     assert sum(r["status"] == "passed" for r in rows) == 17
     assert artifact.description.startswith("Quality gate passed batch ")
     assert "17 passed, 0 failed, 1 warned of 18 checks" in artifact.description
@@ -476,10 +478,35 @@ def test_rejected_run_has_a_gate_artifact_naming_the_failure(rejected: Rejected)
     assert rejected.state.is_failed()
     (artifact,) = run_artifacts(str(rejected.state.state_details.flow_run_id), ["quality-gate"])
     rows = json.loads(artifact.data)
-    failed = [(r["expectation"], r["severity"], r["unexpected_count"]) for r in rows if r["status"] == "failed"]
+    failed = [(r["expectation"], r["severity"], r["bad rows"]) for r in rows if r["status"] == "failed"]
     assert failed == [("close > 0", "error", 1)]
+    # The failed check is the first row, its short result columns first, with the row that failed.
+    assert list(rows[0]) == ["status", "bad rows", "severity", "suite", "expectation", "e.g."]
+    assert (rows[0]["status"], rows[0]["expectation"]) == ("failed", "close > 0")
+    assert rows[0]["e.g."] == "index_code=SPX trade_date=2025-11-21 close=-6602.99"
     assert "Quality gate rejected batch" in artifact.description
     assert "17 passed, 1 failed, 0 warned of 18 checks" in artifact.description
+
+
+@pytest.mark.flow
+def test_rejected_run_shows_its_verdict_in_prefect(rejected: Rejected) -> None:
+    """Read back through Prefect's client: the refusing task is red with the reason, as is the run."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    run_id = str(rejected.state.state_details.flow_run_id)
+    reason = rejected.state.message
+    assert reason.startswith("batch rejected by the quality gate (1 of 18 checks failed): close > 0")
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(run_id)
+        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
+    assert run.state.is_failed() and run.state.message == reason
+    failed = [t for t in tasks if t.state.is_failed()]
+    assert [(t.name.rsplit("-", 1)[0], t.state.message) for t in failed] == [("reject batch", reason)]
+    assert all(t.state.is_completed() for t in tasks if t not in failed)  # the rest did their part
+    errors = [log for log in run_logs(run_id) if log.level >= logging.ERROR]
+    assert reason in [log.message for log in errors]
+    assert not any("Traceback" in log.message or "NoneType: None" in log.message for log in errors)
 
 
 @pytest.mark.flow

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import YEAR, read_closes
+from tests.helpers import prefect_server_env
 
 # End to end: the installed command in its own process (runs start Prefect's temporary server).
 pytestmark = pytest.mark.flow
@@ -72,12 +73,48 @@ def test_bad_input_exits_non_zero_with_one_clear_last_line(tmp_path: Path) -> No
     assert pd.read_csv(path).equals(bad.assign(date=bad["date"].dt.strftime("%Y-%m-%d")))  # input untouched
 
 
-def test_bad_week_ending_is_refused_before_any_work(tmp_path: Path) -> None:
-    out = smallcap("run", "--week-ending", "13/02/2026", "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
-    assert out.returncode == 1
-    assert (
-        out.stderr.strip().splitlines()[-1] == "error: --week-ending must be an ISO date YYYY-MM-DD, got '13/02/2026'"
+USAGE_ERRORS = {
+    "unknown source": (
+        ["--source", "nope"],
+        "SMALLCAP_SOURCE: unknown source 'nope': choose yahoo, fred, sample or csv",
+    ),
+    "csv without a file": (["--source", "csv"], "SMALLCAP_CSV_PATH: source 'csv' needs a file: pass --csv PATH"),
+    "missing csv": (["--csv", "nope.csv"], "CSV file not found: nope.csv"),
+    "fred as the source": (
+        ["--source", "fred"],
+        "FRED has no Russell 2000 Growth (R2000G) series; it carries only SPX (SP500) and DJIA (DJIA): "
+        "use --source yahoo, optionally with --check-source fred",
+    ),
+    "bad date": (["--week-ending", "13/02/2026"], "--week-ending must be an ISO date YYYY-MM-DD, got '13/02/2026'"),
+    "unknown check source": (
+        ["--check-source", "sample"],
+        "SMALLCAP_CHECK_SOURCE: unknown cross-check source 'sample': choose fred or yahoo",
+    ),
+}
+
+
+@pytest.mark.usefixtures("prefect_server")
+@pytest.mark.parametrize("case", USAGE_ERRORS)
+def test_a_usage_error_is_one_line_and_exit_2_before_any_run(tmp_path: Path, case: str) -> None:
+    from prefect import get_client
+
+    args, message = USAGE_ERRORS[case]
+    with get_client(sync_client=True) as client:
+        runs_before = client.count_flow_runs()
+    # Pointed at the session's Prefect server: a run the command created would be counted there.
+    out = subprocess.run(
+        [sys.executable, "-m", "app.cli", "run", *args, "--data-dir", str(tmp_path / "d")],
+        cwd=tmp_path,
+        env=prefect_server_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
+    assert out.returncode == 2
+    assert out.stderr.splitlines() == [f"error: {message}"]  # one line: no traceback, nothing after it
+    assert out.stdout == ""
+    with get_client(sync_client=True) as client:
+        assert client.count_flow_runs() == runs_before
     assert not (tmp_path / "d").exists()
 
 
@@ -107,6 +144,13 @@ def test_sql_reads_the_warehouse_read_only(tmp_path: Path) -> None:
     out = smallcap("sql", query, "--csv", "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["week_ending,close", "2025-11-21,6602.99", "2025-11-14,6734.11"]
+    # A difference of closes carries binary noise: the table shows the figure, CSV the exact double.
+    change = "select change from marts.weekly_close where index_code = 'DJIA' and week_ending = '2025-11-14'"
+    table = smallcap("sql", change, "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
+    assert table.returncode == 0, table.stderr
+    assert "│ 160.38 │" in table.stdout and "160.380000" not in table.stdout
+    exact = smallcap("sql", change, "--csv", "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
+    assert exact.stdout.splitlines() == ["change", "160.38000000000466"]
     refused = smallcap("sql", "create table marts.mine as select 1", "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
     assert refused.returncode == 1
     assert refused.stderr.strip().startswith("error: query failed:") and "read-only" in refused.stderr

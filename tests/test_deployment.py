@@ -186,9 +186,9 @@ def test_smallcap_serve_runs_the_deployment_and_a_failed_run_alerts(tmp_path: Pa
                 os.killpg(serving.pid, signal.SIGKILL)
                 serving.wait()
         assert done.state.is_failed()
-        assert done.name == "weekly-2025-11-21"
+        assert done.name == f"weekly-2025-11-21-{str(run.id)[:8]}"
         assert f"CSV file not found: {missing}" in done.state.message
         assert {"smallcap", "weekly", "week:2025-11-21", "source:csv"} <= set(done.tags)
         (post,) = posts
-    assert post["json"]["text"].startswith("smallcap: weekly-2025-11-21 Failed (week ending 2025-11-21): ")
+    assert post["json"]["text"].startswith(f"smallcap: {done.name} Failed (week ending 2025-11-21): ")
     assert f"CSV file not found: {missing}" in post["json"]["text"]

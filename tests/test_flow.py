@@ -118,11 +118,13 @@ def test_run_records_reach_the_warehouse(tmp_path: Path, year_csv: Path) -> None
     out = weekly_report(csv_path=str(year_csv), **args)
     with duckdb.connect(out["warehouse"], read_only=True) as con:
         runs = con.sql(
-            "select run_name, source, rows, gate_status, outputs from meta.pipeline_runs order by started_at"
+            "select flow_run_id, run_name, source, rows, gate_status, outputs from meta.pipeline_runs "
+            "order by started_at"
         ).df()
         checks = con.sql("select batch_id, expectation, success, unexpected_count from meta.validation_results").df()
     assert runs["gate_status"].tolist() == ["failed", "passed"]
-    assert runs["run_name"].unique().tolist() == ["weekly-2025-11-21"]
+    assert runs["run_name"].tolist() == [f"weekly-2025-11-21-{i[:8]}" for i in runs["flow_run_id"]]
+    assert runs["flow_run_id"].nunique() == 2
     assert runs["rows"].tolist() == [756, 756]
     assert "close > 0: 1 row(s)" in runs["outputs"][0] and out["draft"] in runs["outputs"][1]
     assert len(checks) == 2 * 18 and checks["batch_id"].nunique() == 2
@@ -283,7 +285,8 @@ def test_a_row_after_the_weeks_end_is_named_in_the_run_and_left_out(tmp_path: Pa
 
     (artifact,) = run_artifacts(run_id, ["quality-gate"])
     (row,) = [r for r in json.loads(artifact.data) if r["expectation"] == name]
-    assert (row["suite"], row["status"], row["unexpected_count"]) == ("after_week", "warned", 1)
+    assert (row["suite"], row["status"], row["bad rows"]) == ("after_week", "warned", 1)
+    assert row["e.g."] == "index_code=SPX trade_date=2026-02-14"
     with duckdb.connect(out["warehouse"], read_only=True) as con:
         recorded = con.execute(
             "select severity, success, unexpected_count, sample from meta.validation_results "

@@ -373,8 +373,11 @@ def test_a_paused_run_never_publishes_over_a_newer_one(week_done: Path, tmp_path
     # The newer run published last, from a commit after the older one's, with its run and revision records.
     assert _dow_close(data) == REVISED
     assert _dow_week(True) in _draft(data)
-    runs = _sql(data, "select run_name, gate_status from meta.pipeline_runs order by started_at")
-    assert runs == [("weekly-2025-11-21", "passed"), ("weekly-2025-11-14", "passed"), ("weekly-2025-11-21", "passed")]
+    runs = _sql(data, "select run_name, flow_run_id, gate_status from meta.pipeline_runs order by started_at")
+    assert [(name, status) for name, _, status in runs] == [
+        (f"weekly-{week}-{run_id[:8]}", "passed")
+        for week, (_, run_id, _) in zip(["2025-11-21", "2025-11-14", "2025-11-21"], runs, strict=True)
+    ]
     assert _sql(data, "select published_close, close, accepted from meta.revisions") == [(ORIGINAL, REVISED, True)]
     assert len(_commits(data)) == 3
 

@@ -46,7 +46,7 @@ def test_a_run_is_named_tagged_and_leaves_its_artifacts(year_week: CompletedRun)
         run = client.read_flow_run(run_id)
         task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
 
-    assert run.name == "weekly-2025-11-21"
+    assert run.name == f"weekly-2025-11-21-{run_id[:8]}"  # the week, then the run's own short id
     assert {"smallcap", "weekly", "week:2025-11-21", "source:csv"} <= set(run.tags)
 
     by_key = {a.key: a for a in artifacts}

@@ -256,3 +256,23 @@ def test_latest_commit_wins_across_sources_and_untouched_files_pass_through(tmp_
     assert set(stg[~may_on]["source"]) == {"sample"}  # only the sample batch has these days
     assert set(stg[may_on & (stg["index_code"] != "DJIA")]["source"]) == {"csv"}
     assert set(stg[stg["index_code"] == "DJIA"]["source"]) == {"sample"}
+
+
+def test_query_results_read_as_figures_in_the_table() -> None:
+    from warehouse.analyst import readable
+
+    # Double arithmetic leaves binary noise in the last digits of what is stored.
+    rel = duckdb.connect().sql(
+        "select 47147.48::double - 46644.42::double as change, 6734.11::double - 6728.8::double as small,"
+        " 12345678.9::double + 2e-9 as big, 0.2501337493::double as ratio, 1e20::double as e20,"
+        " 'nan'::double as nan, null::double as none, 1.5::float as single, 503.06::decimal(10, 2) as exact,"
+        " 'text' as label, 7 as change"
+    )
+    stored = rel.fetchall()[0]
+    assert stored[:3] == (503.06000000000495, 5.309999999999491, 12345678.900000002)
+    shown = readable(rel)
+    assert shown.columns == rel.columns and shown.types == rel.types  # still numbers, named and typed as queried
+    row = shown.fetchall()[0]
+    assert row[:6] == (503.06, 5.31, 12345678.9, 0.2501337493, 1e20) + row[5:6] and row[5] != row[5]  # NaN
+    assert row[6:] == (None, 1.5, stored[8], "text", 7)
+    assert "│ 503.06 │" in str(shown) and "503.06000000000495" not in str(shown)

@@ -32,5 +32,7 @@ def test_good_friday_and_the_weekend_repeat_thursdays_week(tmp_path: Path, year_
         assert sorted((tmp_path / "lake" / "daily_close").rglob("*.parquet")) == lake  # nothing new landed
 
     with duckdb.connect(thursday["warehouse"], read_only=True) as con:
-        runs = con.sql("select run_name, week_ending from meta.pipeline_runs").fetchall()
-    assert runs == [("weekly-2025-04-17", date(2025, 4, 17))] * 3
+        runs = con.sql("select run_name, flow_run_id, week_ending from meta.pipeline_runs").fetchall()
+    expected = [(f"weekly-2025-04-17-{run_id[:8]}", date(2025, 4, 17)) for _, run_id, _ in runs]
+    assert [(name, week) for name, _, week in runs] == expected
+    assert len({i for _, i, _ in runs}) == 3

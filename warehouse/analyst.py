@@ -30,4 +30,23 @@ def query(warehouse: Path, sql: str, fmt: str = "table") -> str:
             return ""
         if fmt == "csv":
             return rel.df().to_csv(index=False)
-        return str(rel)
+        return str(readable(rel))
+
+
+# A double shown to at most 10 decimal places and 15 significant digits: the binary noise of float
+# arithmetic goes (503.06000000000495 reads 503.06) and every figure these tables hold keeps its digits.
+_ROUNDED = (
+    "CASE WHEN isfinite({c}) AND abs({c}) >= 1e5 THEN round({c}, 14 - floor(log10(abs({c})))::INTEGER) "
+    "ELSE round({c}, 10) END"
+)
+
+
+def readable(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+    """The result for reading: floating-point columns rounded as above, still numbers (right-aligned,
+    typed double in the table's header); every other column as it is. CSV output stays exact."""
+    columns = []
+    for i, (name, kind) in enumerate(zip(rel.columns, rel.types, strict=True), start=1):
+        value = _ROUNDED.format(c=f"#{i}") if str(kind) in {"DOUBLE", "FLOAT"} else f"#{i}"
+        quoted = name.replace('"', '""')
+        columns.append(f'{value} AS "{quoted}"')
+    return rel.query("result", f"SELECT {', '.join(columns)} FROM result")

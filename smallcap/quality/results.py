@@ -10,6 +10,7 @@ import pandas as pd
 
 ERROR = "error"
 WARNING = "warning"
+_STATUS_ORDER = {"failed": 0, "warned": 1, "passed": 2}
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,10 @@ class Finding:
         if self.unexpected_count:
             return f"{self.expectation}: {self.unexpected_count} row(s) fail" + (f", e.g. {rows}" if rows else "")
         return f"{self.expectation}: failed" + (f" ({rows})" if rows else "")
+
+    @property
+    def status(self) -> str:
+        return "passed" if self.success else ("failed" if self.severity == ERROR else "warned")
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,22 @@ class GateReport:
     def summary(self) -> str:
         passed = sum(c.success for c in self.checks)
         return f"{passed} passed, {len(self.failures)} failed, {len(self.warnings)} warned of {self.evaluated} checks"
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per check, failed first, then warned, each in the suites' order. The short result
+        columns lead, so a narrow table (the Prefect UI's) never cuts them off."""
+        rows = [
+            {
+                "status": c.status,
+                "bad rows": c.unexpected_count,
+                "severity": c.severity,
+                "suite": c.suite,
+                "expectation": c.expectation,
+                "e.g.": format_row(c.sample[0]) if c.sample and not c.success else "",
+            }
+            for c in self.checks
+        ]
+        return sorted(rows, key=lambda r: _STATUS_ORDER[r["status"]])
 
     def to_dict(self) -> dict[str, Any]:
         return {

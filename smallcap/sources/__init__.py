@@ -12,7 +12,7 @@ import pandas as pd
 from smallcap.errors import SourceError
 from smallcap.settings import CHECK_SOURCES
 
-__all__ = ["CHECK_SOURCES", "Source", "carried_by", "get_source"]
+__all__ = ["CHECK_SOURCES", "Source", "carried_by", "get_source", "refuse_unusable"]
 
 
 class Source(Protocol):
@@ -53,6 +53,17 @@ def get_source(
             raise SourceError("source 'csv' needs a file: pass --csv PATH")
         return CsvSource(Path(csv_path))
     raise SourceError(f"unknown source {name!r}: choose yahoo, fred, sample or csv")
+
+
+def refuse_unusable(name: str, csv_path: Path | None) -> None:
+    """What no run of `name` could get past, found before one starts: FRED as the primary source (it has
+    no R2000G: a cross-check source only) or a CSV file that is not there. Raises SourceError naming it."""
+    if name == "fred":
+        get_source(name)  # refuses all three indices, naming the one FRED lacks
+    if name == "csv" and csv_path is not None:
+        from smallcap.sources.csv_file import require_file
+
+        require_file(Path(csv_path))
 
 
 def carried_by(name: str) -> tuple[str, ...]:

@@ -11,10 +11,14 @@ from smallcap.errors import SourceError, UnreadableInput
 from smallcap.sources.batch import from_long_text
 
 
-def read_long_csv(path: Path) -> pd.DataFrame:
-    """Read the file as text; typing and checking are the gate's job."""
+def require_file(path: Path) -> None:
     if not path.is_file():
         raise SourceError(f"CSV file not found: {path}")
+
+
+def read_long_csv(path: Path) -> pd.DataFrame:
+    """Read the file as text; typing and checking are the gate's job."""
+    require_file(path)
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
