@@ -96,7 +96,7 @@ def test_quarantine_list_and_show_say_why(tmp_path: Path) -> None:
         out["failed"]
         == "[daily_close] close > 0: 1 row(s) fail, e.g. index_code=SPX trade_date=2025-11-21 close=-6602.99"
     )
-    assert out["files"] == "batch.csv, input-bad.csv, reason.txt, validation.json"
+    assert out["files"] == "batch.csv, input-bad.csv, reason.txt, report.html, validation.json"
     page = Path(out["docs"])
     assert page.is_relative_to(data / "docs" / "validations" / "daily_close")
     assert "close > 0" in html.unescape(page.read_text(encoding="utf-8"))
@@ -105,7 +105,7 @@ def test_quarantine_list_and_show_say_why(tmp_path: Path) -> None:
     assert "failed    [input] file is a readable UTF-8 CSV: failed (error=CSV file is not a readable UTF-8 CSV" in (
         unreadable.output
     )
-    assert "files     input-utf16.csv, reason.txt, validation.json" in unreadable.output
+    assert "files     input-utf16.csv, reason.txt, report.html, validation.json" in unreadable.output
 
     missing = smallcap("quarantine", "show", "nope", "--data-dir", data)
     assert missing.exit_code == 1

@@ -285,5 +285,5 @@ def test_cli_runs_yahoo_with_fred_cross_check(
     assert result.exit_code == 0, result.output
     assert "week ending  2025-12-12" in result.output
     assert yahoo.attempts == 1 and fred.calls == {"SP500": 1, "DJIA": 1}
-    assert refused.exit_code == 1
+    assert refused.exit_code == 2  # a usage error: refused before any run
     assert refused.output.strip().splitlines()[-1].startswith("error: FRED has no Russell 2000 Growth (R2000G) series")
