@@ -22,15 +22,16 @@ $(STAMP): pyproject.toml requirements.lock
 run: setup
 	$(BIN)/smallcap run
 
+# Tests run on one worker per CPU (pytest-xdist); each worker starts its own Prefect test server.
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -n logical --dist worksteal
 
 # The quick loop: ruff and every test that needs no Prefect server (no whole flow run, no CLI end to end).
 test-fast: setup
 	$(BIN)/ruff check .
-	$(BIN)/pytest -m "not flow"
+	$(BIN)/pytest -m "not flow" -n logical --dist worksteal
 
 # Measures the weekly run and a 10 M-row warehouse rebuild; writes bench/RESULTS.md (≈ 10 min).
 bench: setup
