@@ -278,9 +278,9 @@ def report_paths(settings: Settings, week: date) -> dict[str, Path]:
     out = settings.reports_dir / f"{week:%Y-%m-%d}"
     return {
         "warehouse": settings.warehouse_path,
-        "draft": out / "comment.ja.md",
+        "draft": out / "comment.ja.txt",
         "chart": out / "ratio.png",
-        "draft_en": out / "comment.en.md",
+        "draft_en": out / "comment.en.txt",
         "chart_svg": out / "ratio.svg",
         "page": out / "report.html",
     }

@@ -10,9 +10,10 @@ from prefect.cache_policies import NO_CACHE
 from smallcap.publish import Release
 from smallcap.quality.results import GateReport
 from smallcap.report import phrasing
-from smallcap.report.chart import render_ratio_chart
+from smallcap.report.artifacts import draft_markdown
+from smallcap.report.chart import preview_png, render_ratio_chart
 from smallcap.report.draft import EN, JA, ChartRef, render
-from smallcap.report.draft_files import DraftWrite, carried_forward, draft_path, write_draft
+from smallcap.report.draft_files import DraftWrite, carried_forward, draft_path, retire_legacy, write_draft
 from smallcap.report.figures import WeekFigures, read_ratio_history, read_week
 from smallcap.report.funds import FundTable, fund_table
 from smallcap.report.page import week_page
@@ -53,10 +54,8 @@ def draw_chart(
     basis: str = "weekly",
 ) -> ChartRef:
     history = read_ratio_history(warehouse_path, week_ending, start, basis)  # the average the draft measures from
-    png, svg = paths["chart"], paths["chart_svg"]
-    chart = ChartRef(png=png.name, svg=svg.name, since=history["week_ending"].iloc[0].date())
-    render_ratio_chart(history, release.staged(png), release.staged(svg))
-    return chart
+    render_ratio_chart(history, release.staged(paths["chart"]), release.staged(paths["chart_svg"]))
+    return ChartRef(since=history["week_ending"].iloc[0].date())
 
 
 @task(name="write draft comments (ja, en)", cache_policy=NO_CACHE)
@@ -81,6 +80,9 @@ def stage_drafts(
         path = draft_path(settings.reports_dir, figures.week_ending, lang)
         result = write_draft(path, text, put=release.write_text, remove=release.delete)
         (log.warning if result.status == "kept" else log.info)("%s draft: %s", lang.code, result.message)
+        legacy = retire_legacy(path, remove=release.delete)
+        if legacy is not None:
+            log.warning("%s draft: %s was edited and is kept as it is; the draft is now %s", lang.code, legacy, path)
         written[lang.code] = result
     return written
 
@@ -108,11 +110,14 @@ def stage_page(
 
 @task(name="publish artifacts to Prefect UI", cache_policy=NO_CACHE)
 def publish_artifacts(figures: WeekFigures, drafts: dict[str, DraftWrite], chart_path: Path) -> None:
+    """The drafts as the Prefect UI shows them: every line as written, with the chart itself embedded."""
+    preview = preview_png(chart_path)
+    label = f"R2000G/SPX ratio chart, week ending {figures.week_ending}"
     for code, draft in drafts.items():
+        text = draft.written.read_text(encoding="utf-8")
         create_markdown_artifact(
             key=f"weekly-comment-{code}",
-            markdown=draft.written.read_text(encoding="utf-8")
-            + f"\n\n---\ndraft: `{draft.written}`  \nchart: `{chart_path}`\n",
+            markdown=draft_markdown(text, draft.written, chart_path, preview, label),
             description=f"Draft weekly comment ({code}) for {figures.week_ending}: {draft.message}",
         )
     create_table_artifact(

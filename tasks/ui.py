@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import date
 from pathlib import Path
 
@@ -9,6 +10,8 @@ from prefect import get_client, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+
+from smallcap.report.artifacts import FileRef, files_markdown
 
 
 def tag_run(*tags: str) -> list[str]:
@@ -20,20 +23,21 @@ def tag_run(*tags: str) -> list[str]:
     return merged
 
 
-def _link(text: str, path: Path) -> str:
+def _file(label: str, path: Path) -> FileRef:
     absolute = path.resolve()
-    note = "" if absolute.exists() else " (not built yet)"
-    return f"- [{text}]({absolute.as_uri()}){note} — `{absolute}`"
+    return FileRef(label, absolute, "" if absolute.exists() else "not built yet")
 
 
 @task(name="publish links to chart and Data Docs", cache_policy=NO_CACHE)
 def publish_links(week_ending: date, chart_path: Path, data_docs_index: Path) -> str:
-    # Prefect stores a link artifact as Markdown "[text](url)"; one artifact holds both links.
-    markdown = "\n".join(
+    # Paths as text, not file:// links: a browser refuses those from the UI's http page, and the files
+    # are on this machine, not the reader's. The chart itself is in the draft artifacts.
+    markdown = files_markdown(
+        socket.gethostname(),
         [
-            _link(f"R2000G/SPX ratio chart, week ending {week_ending}", chart_path),
-            _link("Data Docs: the quality gate's validation results", data_docs_index),
-        ]
+            _file(f"R2000G/SPX ratio chart, week ending {week_ending} (also shown in the draft artifacts)", chart_path),
+            _file("Data Docs: the quality gate's validation results (open in a browser there)", data_docs_index),
+        ],
     )
     create_markdown_artifact(
         key="weekly-links", markdown=markdown, description=f"Chart and Data Docs for the week ending {week_ending}"

@@ -1,11 +1,15 @@
 """Helpers shared by the test files: file digests, marts as rows, reading a run back from Prefect,
-fund NAV files and the seed week's figures. Plain functions; fixtures live in conftest.py."""
+fund NAV files, the seed week's figures and Markdown as a reader sees it. Plain functions; fixtures
+live in conftest.py."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+from dataclasses import dataclass, field
 from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -105,3 +109,66 @@ def seed_week_figures() -> WeekFigures:
         ma_26w=(r2000g / spx) / 1.0039,
         deviation_26w=0.0039,
     )
+
+
+# -- Markdown as a reader sees it ----------------------------------------------------------------
+
+
+@dataclass
+class Rendered:
+    """What a reader sees of Markdown rendered by markdown-it-py: the text of each block (a paragraph, a
+    list item, a heading), line breaks as newlines; the images; and every HTML tag the rendering used."""
+
+    blocks: list[str] = field(default_factory=list)
+    images: list[dict[str, str]] = field(default_factory=list)
+    tags: set[str] = field(default_factory=set)
+
+
+class _Reader(HTMLParser):
+    BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "td", "th"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)  # &amp; and &lt; read as the characters a reader sees
+        self.seen = Rendered()
+        self.text: list[str] = []
+
+    def _close(self) -> None:
+        if "".join(self.text).strip():
+            self.seen.blocks.append("\n".join(line.strip() for line in "".join(self.text).strip().split("\n")))
+        self.text = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.seen.tags.add(tag)
+        if tag == "br":
+            self.text.append("\n")
+        elif tag == "img":
+            self.seen.images.append({k: v or "" for k, v in attrs})
+        elif tag in self.BLOCKS or tag == "hr":
+            self._close()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.BLOCKS:
+            self._close()
+
+    def handle_data(self, data: str) -> None:
+        # The newline after a <br> is only HTML layout; any other is a soft break, a space to a reader.
+        if "".join(self.text).endswith("\n"):
+            data = data.removeprefix("\n")
+        self.text.append(data.replace("\n", " "))
+
+
+def render_markdown(markdown: str, extensions: tuple[str, ...] = ()) -> Rendered:
+    """`markdown` rendered by markdown-it-py's CommonMark preset (plus `extensions`, e.g. GitHub's
+    "table" and "strikethrough"), read back as a reader sees it."""
+    from markdown_it import MarkdownIt
+
+    reader = _Reader()
+    reader.feed(MarkdownIt("commonmark").enable(list(extensions)).render(markdown))
+    reader._close()
+    return reader.seen
+
+
+def paragraphs(text: str) -> list[str]:
+    """Plain text's paragraphs (separated by blank lines), each line stripped: how it reads."""
+    blocks = re.split(r"\n\s*\n", text.strip("\n"))
+    return ["\n".join(line.strip() for line in block.split("\n")) for block in blocks if block.strip()]

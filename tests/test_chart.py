@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import warnings
 from datetime import date
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from smallcap.report.chart import MA_LABEL, RATIO_LABEL, font_path, ratio_figure, render_ratio_chart
+from smallcap.report.chart import MA_LABEL, RATIO_LABEL, font_path, preview_png, ratio_figure, render_ratio_chart
 from tests import independent
 from tests.conftest import YEAR, read_closes
 
@@ -65,6 +66,25 @@ def test_png_and_svg_render_without_missing_glyph_warnings(tmp_path: Path, histo
     assert (width, height) == (1200, 675)  # readable in a blog post
     svg = (tmp_path / "ratio.svg").read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+
+
+def test_the_preview_is_a_small_copy_of_the_chart(tmp_path: Path, history: pd.DataFrame) -> None:
+    """What the Prefect UI shows inside the draft artifacts: the whole chart, smaller, in tens of KB."""
+    from PIL import Image
+
+    render_ratio_chart(history, tmp_path / "ratio.png")
+    preview = preview_png(tmp_path / "ratio.png")
+    assert preview[:8] == b"\x89PNG\r\n\x1a\n"
+    assert 5_000 < len(preview) < 60_000
+    with Image.open(io.BytesIO(preview)) as small, Image.open(tmp_path / "ratio.png") as full:
+        assert small.size == (600, 338)  # 1200×675 halved: the same picture
+        pixels = small.convert("RGB")
+        colours = {pixels.getpixel((x, y)) for x in range(small.width) for y in range(small.height)}
+        full_colours = {c for _, c in full.convert("RGB").getcolors(1_000_000)}
+    # The ratio line's blue and the average's orange are still there, near enough to tell apart.
+    for line in ((0x1F, 0x5F, 0x99), (0xD9, 0x82, 0x2B)):
+        assert line in full_colours
+        assert min(sum(abs(a - b) for a, b in zip(c, line, strict=True)) for c in colours) <= 24, line
 
 
 def test_latest_value_is_annotated_as_the_draft_prints_it(history: pd.DataFrame) -> None:

@@ -53,7 +53,7 @@ def test_run_on_a_csv_prints_the_outputs(tmp_path: Path, year_csv: Path) -> None
 def test_default_run_writes_under_data_in_the_current_directory(tmp_path: Path) -> None:
     out = smallcap("run", cwd=tmp_path)  # what `make run` does: bundled sample, ./data
     assert out.returncode == 0, out.stderr[-3000:]
-    assert f"draft        {tmp_path / 'data' / 'reports' / '2026-02-13' / 'comment.ja.md'}" in out.stdout
+    assert f"draft        {tmp_path / 'data' / 'reports' / '2026-02-13' / 'comment.ja.txt'}" in out.stdout
     assert (tmp_path / "data" / "warehouse.duckdb").is_file()
     assert (tmp_path / "data" / "docs" / "index.html").is_file()
 

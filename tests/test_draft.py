@@ -61,7 +61,7 @@ def test_carried_from_the_seed_the_draft_reproduces_the_seed_line_for_line() -> 
     reviewed = [line for line in draft if line != marker]  # what the analyst has after reviewing
     references = seed.index("→ 2022年1月以降の小型成長株とS500の相対比較の推移")
     assert reviewed[:references] == seed[:references]
-    assert reviewed[references] == "→ [2022年1月以降の小型成長株とSP500の相対比較の推移](ratio.png)"  # seed: "S500"
+    assert reviewed[references] == "→ 2022年1月以降の小型成長株とSP500の相対比較の推移"  # seed: "S500"
     assert reviewed[references + 1].startswith("→ 小型成長株関連投資信託のパフォーマンス(")
     back_numbers = "(過去の市場コメントは、「アメリカ成長株(米国成長株)市場」)"
     assert reviewed[references + 2] == seed[references + 2] == back_numbers

@@ -14,20 +14,21 @@ from smallcap.report.draft_files import (
     generated_copy,
     new_beside,
     previous_week_ending,
+    retire_legacy,
     write_draft,
 )
 
 
 def test_first_write_creates_the_draft_and_its_record(tmp_path: Path) -> None:
-    draft = tmp_path / "comment.ja.md"
+    draft = tmp_path / "comment.ja.txt"
     result = write_draft(draft, "v1\n")
     assert (result.status, result.written) == ("created", draft)
     assert draft.read_text(encoding="utf-8") == generated_copy(draft).read_text(encoding="utf-8") == "v1\n"
-    assert generated_copy(draft) == tmp_path / ".generated" / "comment.ja.md"
+    assert generated_copy(draft) == tmp_path / ".generated" / "comment.ja.txt"
 
 
 def test_an_unedited_draft_is_replaced(tmp_path: Path) -> None:
-    draft = tmp_path / "comment.ja.md"
+    draft = tmp_path / "comment.ja.txt"
     write_draft(draft, "v1\n")
     result = write_draft(draft, "v2\n")
     assert (result.status, result.written) == ("replaced", draft)
@@ -36,15 +37,15 @@ def test_an_unedited_draft_is_replaced(tmp_path: Path) -> None:
 
 
 def test_an_edited_draft_is_kept_and_the_new_one_goes_beside_it(tmp_path: Path) -> None:
-    draft = tmp_path / "comment.ja.md"
+    draft = tmp_path / "comment.ja.txt"
     write_draft(draft, "v1\n")
     draft.write_text("v1 edited by the analyst\n", encoding="utf-8")
     result = write_draft(draft, "v2\n")
     assert result.status == "kept"
-    assert result.written == new_beside(draft) == tmp_path / "comment.ja.new.md"
+    assert result.written == new_beside(draft) == tmp_path / "comment.ja.new.txt"
     assert draft.read_text(encoding="utf-8") == "v1 edited by the analyst\n"
     assert result.written.read_text(encoding="utf-8") == "v2\n"
-    assert "was edited: kept as it is" in result.message and "comment.ja.new.md" in result.message
+    assert "was edited: kept as it is" in result.message and "comment.ja.new.txt" in result.message
 
     # Still edited on the next rerun: still kept, the proposal refreshed.
     again = write_draft(draft, "v3\n")
@@ -53,7 +54,7 @@ def test_an_edited_draft_is_kept_and_the_new_one_goes_beside_it(tmp_path: Path) 
 
 
 def test_adopting_the_new_draft_as_it_is_makes_the_draft_pipeline_owned_again(tmp_path: Path) -> None:
-    draft = tmp_path / "comment.ja.md"
+    draft = tmp_path / "comment.ja.txt"
     write_draft(draft, "v1\n")
     draft.write_text("edited\n", encoding="utf-8")
     write_draft(draft, "v2\n")
@@ -63,14 +64,14 @@ def test_adopting_the_new_draft_as_it_is_makes_the_draft_pipeline_owned_again(tm
 
 
 def test_a_draft_without_a_record_counts_as_edited(tmp_path: Path) -> None:
-    draft = tmp_path / "comment.ja.md"
+    draft = tmp_path / "comment.ja.txt"
     draft.write_text("written by hand before any run\n", encoding="utf-8")
     assert write_draft(draft, "v1\n").status == "kept"
     assert draft.read_text(encoding="utf-8") == "written by hand before any run\n"
 
 
 def test_whitespace_only_edits_count_too(tmp_path: Path) -> None:
-    draft = tmp_path / "comment.ja.md"
+    draft = tmp_path / "comment.ja.txt"
     write_draft(draft, "v1\n")
     draft.write_text("v1\n\n", encoding="utf-8")
     assert write_draft(draft, "v2\n").status == "kept"
@@ -106,7 +107,7 @@ def test_a_crash_between_the_record_and_the_draft_errs_on_the_safe_side(
 
     from smallcap.report import draft_files
 
-    draft = tmp_path / "comment.ja.md"
+    draft = tmp_path / "comment.ja.txt"
     write_draft(draft, "v1\n")
     real_replace, calls = os.replace, []
 
@@ -124,3 +125,52 @@ def test_a_crash_between_the_record_and_the_draft_errs_on_the_safe_side(
     # The draft no longer matches the record: the next run keeps it rather than risk an edit.
     assert write_draft(draft, "v3\n").status == "kept"
     assert draft.read_text(encoding="utf-8") == "v1\n" and new_beside(draft).read_text(encoding="utf-8") == "v3\n"
+
+
+# -- a data folder from before the drafts were plain text (comment.ja.md) -------------------------
+
+# The reference line as those drafts wrote it, a Markdown link.
+LAST_WEEK = (
+    "…\n<主力大型株 VS 小型成長株>\n{body}\n<小型成長株相場とラッセル2000グロース VS SP500 >\n→ [図](ratio.png)\n"
+)
+
+
+def test_last_weeks_md_draft_still_carries_forward(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    legacy = draft_path(reports, date(2026, 2, 6), JA).with_suffix(".md")
+    assert legacy.name == "comment.ja.md"
+    write_draft(legacy, LAST_WEEK.format(body="【記入してください】"))
+    legacy.write_text(LAST_WEEK.format(body="大型株は割高。"), encoding="utf-8")  # edited in place
+    carried = carried_forward(reports, date(2026, 2, 13), JA)
+    assert carried is not None and carried.text.sections[0].body == "大型株は割高。"
+
+
+def test_the_analysts_copy_wins_when_a_week_has_both_names(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    txt = draft_path(reports, date(2026, 2, 6), JA)
+    md = txt.with_suffix(".md")
+    write_draft(md, LAST_WEEK.format(body="【記入してください】"))
+    md.write_text(LAST_WEEK.format(body="mdに書いた。"), encoding="utf-8")  # edited before the week was rerun
+    write_draft(txt, LAST_WEEK.format(body="【記入してください】"))  # the rerun's fresh .txt, unedited
+    assert carried_forward(reports, date(2026, 2, 13), JA).text.sections[0].body == "mdに書いた。"
+    txt.write_text(LAST_WEEK.format(body="txtに書いた。"), encoding="utf-8")  # now the .txt is edited too
+    assert carried_forward(reports, date(2026, 2, 13), JA).text.sections[0].body == "txtに書いた。"
+
+
+def test_an_unedited_md_draft_is_retired_an_edited_one_is_kept(tmp_path: Path) -> None:
+    draft = tmp_path / "comment.ja.txt"
+    legacy = tmp_path / "comment.ja.md"
+    write_draft(legacy, "v1\n")
+    legacy.write_text("edited\n", encoding="utf-8")
+    write_draft(legacy, "v3\n")  # kept: v3 went beside it as comment.ja.new.md
+    assert new_beside(legacy).is_file()
+    write_draft(draft, "v4\n")
+    assert retire_legacy(draft) == legacy  # edited: kept, and named
+    assert legacy.read_text(encoding="utf-8") == "edited\n" and generated_copy(legacy).is_file()
+    assert not new_beside(legacy).exists()  # the pipeline's proposal goes either way
+
+    legacy.write_text(generated_copy(legacy).read_text(encoding="utf-8"), encoding="utf-8")  # back to unedited
+    assert retire_legacy(draft) is None
+    assert not legacy.exists() and not generated_copy(legacy).exists()
+    assert draft.read_text(encoding="utf-8") == "v4\n" and generated_copy(draft).is_file()
+    assert retire_legacy(draft) is None  # nothing left to retire

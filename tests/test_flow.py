@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from flows.weekly_report import weekly_report
+from smallcap.report.draft import JA, analyst_text
 from smallcap.report.funds import PERIODS
 from tests import independent
 from tests.conftest import LONG_HISTORY, SAMPLE, SEED, YEAR, CompletedRun, read_closes
@@ -29,7 +30,7 @@ def test_default_run_on_the_bundled_sample(sample_week: CompletedRun) -> None:
     out, data = sample_week.out, sample_week.data_dir
     assert out["week_ending"] == "2026-02-13"  # the sample's last complete week: the seed's own
     draft = Path(out["draft"])
-    assert draft == data / "reports" / "2026-02-13" / "comment.ja.md"
+    assert draft == data / "reports" / "2026-02-13" / "comment.ja.txt"
     assert Path(out["chart"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(list((data / "lake" / "daily_close").rglob("*.parquet"))) == 3
     text = draft.read_text(encoding="utf-8")
@@ -74,6 +75,55 @@ def test_default_run_reproduces_the_seed_figure_sentences(sample_week: Completed
     assert versus == seed_versus  # 同程度の動き: -1.40 % is within 0.5 points of -1.23 % and of -1.39 %
     assert ratio == seed_ratio  # 2026年2月13日時点の、…1709.95/6836.17=25.01%、
     # The seed's deviation line (+0.39 %) follows an unknown definition: not compared here.
+
+
+def _kind(line: str) -> str:
+    if line.startswith("<") and line.endswith(">"):
+        return "heading"
+    return "reference" if line.startswith("→") else "blank" if not line.strip() else "text"
+
+
+def test_the_seeds_week_draft_filled_in_is_the_seed_line_for_line(sample_week: CompletedRun) -> None:
+    """The plain-text draft as the analyst finishes it: each placeholder replaced by the text the analyst
+    wrote that week gives the published comment back, line for line — its headings, its line breaks,
+    its blank lines. No draft is written as Markdown."""
+    reports = sample_week.data_dir / "reports"
+    ja, en = (reports / "2026-02-13" / f"comment.{lang}.txt" for lang in ("ja", "en"))
+    assert not list(reports.rglob("*.md"))
+    seed = SEED.read_text(encoding="utf-8").replace("2026年2年13日", "2026年2月13日").splitlines()
+    end = seed.index("(過去の市場コメントは、「アメリカ成長株(米国成長株)市場」)") + 1
+    assert seed[end:] == ["", "コメント"]  # below the comment: the blog's own link to readers' comments
+    seed = seed[:end]
+
+    written = analyst_text("\n".join(seed), JA)
+    bodies = {s.heading: s.body for s in written.sections}
+    filled: list[str] = []
+    heading = None
+    for line in ja.read_text(encoding="utf-8").splitlines():
+        heading = line[1:-1] if _kind(line) == "heading" else heading
+        if line == JA.background_placeholder:
+            filled += written.background.splitlines()
+        elif line == JA.placeholder:
+            filled += bodies[heading].splitlines()
+        elif line == JA.outlook_placeholder:
+            filled += written.outlook.splitlines()
+        else:
+            filled.append(line)
+
+    assert len(filled) == len(seed) == 41
+    assert [_kind(line) for line in filled] == [_kind(line) for line in seed]  # headings and blanks in place
+    # Every other line is the seed's own. The seed's deviation follows a definition not known (README: The
+    # 26-week deviation); its chart line has a typo ("S500") and the chart's start; the sample run has no fund table.
+    differ = {n for n, (a, b) in enumerate(zip(filled, seed, strict=True)) if a != b}
+    deviation = seed.index("26週移動平均との乖離は+0.39%でした。")
+    references = [n for n, line in enumerate(seed) if line.startswith("→")]
+    assert differ == {deviation, *references}
+    assert filled[deviation].startswith("26週移動平均との乖離は") and filled[deviation].endswith("%でした。")
+    assert filled[references[0]].endswith("以降の小型成長株とSP500の相対比較の推移")
+    assert filled[references[1]].startswith("→ 小型成長株関連投資信託のパフォーマンス(")
+    # The English draft has the same layout, line for line.
+    ja_lines, en_lines = ja.read_text(encoding="utf-8").splitlines(), en.read_text(encoding="utf-8").splitlines()
+    assert [_kind(line) for line in en_lines] == [_kind(line) for line in ja_lines]
 
 
 def test_csv_run_marts_equal_independent_calculation(year_week: CompletedRun) -> None:
@@ -140,7 +190,7 @@ def test_an_edited_draft_survives_a_rerun_and_carries_into_the_next_week(tmp_pat
     first = weekly_report(week_ending=date(2025, 11, 14), **args)
     assert (first["draft_status"], first["draft_en_status"]) == ("created", "created")
     ja, en = Path(first["draft"]), Path(first["draft_en"])
-    assert (ja.name, en.name) == ("comment.ja.md", "comment.en.md")
+    assert (ja.name, en.name) == ("comment.ja.txt", "comment.en.txt")
     assert (tmp_path / "reports" / "2025-11-14" / "ratio.svg").is_file()
 
     # The analyst edits both drafts in place.
@@ -158,15 +208,15 @@ def test_an_edited_draft_survives_a_rerun_and_carries_into_the_next_week(tmp_pat
     assert ja.read_text(encoding="utf-8") == edited_ja and en.read_text(encoding="utf-8") == edited_en
     assert (rerun["draft_status"], rerun["draft_en_status"]) == ("kept", "kept")
     new_ja = Path(rerun["draft_written"])
-    assert new_ja == ja.with_name("comment.ja.new.md")
+    assert new_ja == ja.with_name("comment.ja.new.txt")
     assert "1592.08で終わりました" in new_ja.read_text(encoding="utf-8")  # R2000G on 2025-11-14
-    assert Path(rerun["draft_en_written"]) == en.with_name("comment.en.new.md")
+    assert Path(rerun["draft_en_written"]) == en.with_name("comment.en.new.txt")
     assert f"{ja} was edited: kept as it is; this run's draft is {new_ja}" in rerun["notes"]
     logged = [log.message for log in run_logs(state.state_details.flow_run_id)]
     assert any("ja draft: " in m and "was edited: kept as it is" in m for m in logged)
     # The week's page shows this run's drafts and says the edited ones were kept.
     page = html.unescape(Path(rerun["page"]).read_text(encoding="utf-8"))
-    assert "comment.ja.md was edited and is kept" in page and "comment.en.md was edited and is kept" in page
+    assert "comment.ja.txt was edited and is kept" in page and "comment.en.txt was edited and is kept" in page
     assert new_ja.read_text(encoding="utf-8") in page and edited_ja not in page
 
     # The next week starts from the edited comment, not from the pipeline's copies of it.
@@ -205,7 +255,7 @@ def test_fund_table_in_a_flow_run_equals_an_independent_calculation(
         cells = " | ".join("—" if expected[p] is None else f"{expected[p] * 100:+.2f}%" for p in PERIODS)
         assert f"| {name} | 2025年11月21日 | {cells} |" in text
     assert text.index("| ナスダック総合 |") < text.index("| SPX |")
-    assert "→ [2025年6月以降の小型成長株とSP500の相対比較の推移](ratio.png)" in text  # SMALLCAP_CHART_START
+    assert "→ 2025年6月以降の小型成長株とSP500の相対比較の推移\n" in text  # SMALLCAP_CHART_START
 
 
 def test_a_stale_fund_nav_completes_the_run_with_the_fund_marked_and_a_note_and_the_configured_deviation(

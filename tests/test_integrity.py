@@ -80,7 +80,7 @@ def _dow_close(data: Path) -> float:
 
 
 def _draft(data: Path, week: date = WEEK) -> str:
-    return (data / "reports" / f"{week:%Y-%m-%d}" / "comment.ja.md").read_text(encoding="utf-8")
+    return (data / "reports" / f"{week:%Y-%m-%d}" / "comment.ja.txt").read_text(encoding="utf-8")
 
 
 def _commits(data: Path) -> list[Path]:
@@ -311,7 +311,7 @@ def test_a_run_that_cannot_publish_its_chart_changes_nothing(first_done: Path, t
     assert failed.is_failed()
     assert "ratio.png" in failed.message and "\n" not in failed.message
     assert _published(data) == published
-    assert not (data / "reports" / f"{WEEK:%Y-%m-%d}" / "comment.ja.md").exists()
+    assert not (data / "reports" / f"{WEEK:%Y-%m-%d}" / "comment.ja.txt").exists()
     assert not (data / "reports" / f"{WEEK:%Y-%m-%d}" / "report.html").exists()
     assert not list(data.rglob("*.staged*"))  # what it staged is gone
 

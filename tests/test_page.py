@@ -261,12 +261,12 @@ def test_every_part_of_the_page_and_nothing_to_fetch(tmp_path: Path) -> None:
             Finding("move within ±15 %", "daily_move", False, 1, [moved], severity=WARNING),
         ]
     )
-    edited = {"ja": "comment.ja.md"}  # the analyst's draft was kept: the page says so above this run's
+    edited = {"ja": "comment.ja.txt"}  # the analyst's draft was kept: the page says so above this run's
     html = week_page(_figures(), drafts, _tiny_png(), funds, verdict, source="csv", batch_id="0123abcd", edited=edited)
     page = read_page(html)
     assert_self_contained(page)
     assert page.text["draft-ja"] == drafts["ja"] and page.text["draft-en"] == drafts["en"]
-    assert html.count("was edited and is kept") == 1 and "comment.ja.md was edited" in html
+    assert html.count("was edited and is kept") == 1 and "comment.ja.txt was edited" in html
     assert "&lt;Private credit&gt;" in html and "<index>" not in html  # every value escaped
     assert page.text["verdict"].startswith("Quality gate: passed") and "1 warned" in page.text["verdict"]
     assert page.rows["flagged-checks"][1] == [

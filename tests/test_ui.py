@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
+import socket
 from datetime import date
 
 import pytest
 
 from tests import independent
 from tests.conftest import YEAR, CompletedRun, read_closes
-from tests.helpers import run_artifacts
+from tests.helpers import paragraphs, render_markdown, run_artifacts
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_server")]
 
@@ -60,14 +63,40 @@ def test_a_run_is_named_tagged_and_leaves_its_artifacts(year_week: CompletedRun)
     assert table["SPX 1-week"] == f"{weekly.loc[('SPX', date(2025, 11, 21)), 'return_1w'] * 100:+.2f}%"
     assert f"{r2000g['close']:.2f}で終わりました" in by_key["weekly-comment-ja"].data
 
-    links = by_key["weekly-links"].data
-    chart = data / "reports" / "2025-11-21" / "ratio.png"
-    assert chart.is_file()
-    assert f"]({chart.resolve().as_uri()})" in links
-    # The Data Docs site the gate built for this run is linked.
-    docs = (data / "docs" / "index.html").resolve()
-    assert docs.is_file()
-    assert f"]({docs.as_uri()}) — `{docs}`" in links
+    # The files are named by their paths on the pipeline's machine, not as file:// links a browser refuses.
+    links = render_markdown(by_key["weekly-links"].data)
+    chart = (data / "reports" / "2025-11-21" / "ratio.png").resolve()
+    docs = (data / "docs" / "index.html").resolve()  # the Data Docs site the gate built for this run
+    assert chart.is_file() and docs.is_file()
+    assert "a" not in links.tags and "file:" not in by_key["weekly-links"].data
+    assert links.blocks[0] == f"These files are on the pipeline's machine ({socket.gethostname()}); open them there:"
+    chart_line, docs_line = links.blocks[1:]
+    assert chart_line.startswith("R2000G/SPX ratio chart, week ending 2025-11-21") and chart_line.endswith(f": {chart}")
+    assert docs_line.startswith("Data Docs") and docs_line.endswith(f": {docs}")
 
     names = {t.name.rsplit("-", 1)[0] for t in task_runs}
     assert names == STEPS
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_draft_artifacts_show_every_line_and_the_chart(year_week: CompletedRun, lang: str) -> None:
+    """Read back from the server and rendered as CommonMark: the draft file's text line for line, every
+    <…> heading as text, then the chart itself as an embedded PNG and where the files are."""
+    from PIL import Image
+
+    (artifact,) = run_artifacts(year_week.flow_run_id, [f"weekly-comment-{lang}"])
+    draft = year_week.data_dir / "reports" / "2025-11-21" / f"comment.{lang}.txt"
+    text = draft.read_text(encoding="utf-8")
+    seen = render_markdown(artifact.data)
+    assert seen.blocks[: len(paragraphs(text))] == paragraphs(text)
+    headings = [line for line in text.splitlines() if line.startswith("<")]
+    assert len(headings) == 4 and all(h in seen.blocks[1].splitlines() for h in headings)
+    assert seen.blocks[-1] == f"On the pipeline's machine:\ndraft {draft}\nchart {draft.with_name('ratio.png')}"
+
+    (image,) = seen.images
+    prefix = "data:image/png;base64,"
+    assert image["src"].startswith(prefix)
+    png = base64.b64decode(image["src"][len(prefix) :], validate=True)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) < 60_000
+    with Image.open(io.BytesIO(png)) as small, Image.open(draft.with_name("ratio.png")) as full:
+        assert small.width == 600 and abs(small.height / small.width - full.height / full.width) < 0.01

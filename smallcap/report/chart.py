@@ -7,6 +7,7 @@ to be read in a blog post: 1200×675 px PNG, 11–15 pt text.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 RATIO_LABEL = "ラッセル2000グロース÷SP500"
+PREVIEW_WIDTH = 600  # px: legible in the Prefect UI, and tens of KB when embedded in an artifact
 MA_LABEL = "26週移動平均"
 
 
@@ -108,3 +110,21 @@ def render_ratio_chart(history: pd.DataFrame, png: Path, svg: Path | None = None
     finally:
         plt.close(fig)
     return written
+
+
+def preview_png(png: Path, width: int = PREVIEW_WIDTH) -> bytes:
+    """A smaller copy of the chart `png`, `width` px wide, to embed where the file cannot be reached.
+
+    Resampled with Lanczos (text stays legible) and stored with a 128-colour palette: a line chart has
+    few colours, and the copy stays in the tens of KB.
+    """
+    from PIL import Image
+
+    with Image.open(png) as image:
+        height = round(image.height * width / image.width)
+        small = image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
+    # Octree keeps the lines' own colours (median cut spends the palette on anti-aliasing greys).
+    small = small.quantize(colors=128, method=Image.Quantize.FASTOCTREE)
+    out = io.BytesIO()
+    small.save(out, format="PNG", optimize=True)
+    return out.getvalue()

@@ -1,10 +1,13 @@
-"""The weekly comment drafts, Japanese and English: figures in, text out (Jinja2), in the seed's shape.
+"""The weekly comment drafts, Japanese and English: figures in, plain text out (Jinja2), in the seed's shape.
 
 Both drafts have the same parts in the same order: the figure sentences, the analyst's
 background paragraph and sections, the ratio section with the analyst's outlook, the chart and
 fund-table references, and the fund table (or a note that none is configured). The analyst's
 parts start from last week's edited comment in the same language when there is one, each under
 a review marker; otherwise they are marked placeholders.
+
+The text is plain, as the seed is pasted into a blog: its `<…>` headings and line breaks are the
+text itself. Where it is shown as Markdown, smallcap.report.markdown keeps it so.
 """
 
 from __future__ import annotations
@@ -31,9 +34,7 @@ _env = Environment(
 
 @dataclass(frozen=True)
 class ChartRef:
-    png: str = "ratio.png"
-    svg: str = "ratio.svg"
-    since: date | None = None  # the first week the chart shows
+    since: date | None = None  # the first week the chart shows (the draft names it; the chart file is beside it)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class Language:
 
 JA = Language(
     code="ja",
-    template="comment.ja.md.j2",
+    template="comment.ja.txt.j2",
     layout=Layout(
         ratio_heading="小型成長株相場とラッセル2000グロース VS SP500",
         figure_lines=(
@@ -90,7 +91,7 @@ JA = Language(
 
 EN = Language(
     code="en",
-    template="comment.en.md.j2",
+    template="comment.en.txt.j2",
     layout=Layout(
         ratio_heading="Small-cap growth and Russell 2000 Growth vs S&P 500",
         figure_lines=(
@@ -164,8 +165,6 @@ def render(
         ratio_heading=lang.layout.ratio_heading,
         outlook=_block(prior.outlook, lang.outlook_placeholder, carried, lang),
         chart_since=None if chart.since is None else lang.month(chart.since),
-        chart_png=chart.png,
-        chart_svg=chart.svg,
         fund_date=None if funds is None else (lang.month_end if funds.month_end else lang.date)(funds.as_of),
         fund_max_age_days=None if funds is None else funds.max_age_days,
         funds=None

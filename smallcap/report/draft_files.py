@@ -1,13 +1,16 @@
 """Writing a draft where the analyst edits it, without ever overwriting their edits.
 
-The analyst edits `comment.ja.md` in place. Beside it, `.generated/comment.ja.md` keeps what the
-pipeline wrote last. On a rerun:
+The analyst edits `comment.ja.txt` in place (plain text, pasted as it is). Beside it,
+`.generated/comment.ja.txt` keeps what the pipeline wrote last. On a rerun:
 
 - no draft yet: the draft is written ("created");
 - the draft equals what the pipeline wrote last (not edited): it is replaced ("replaced");
 - the draft differs from it, or there is no record of what the pipeline wrote (so it cannot be
   shown to be unedited): the draft is left alone and the new one goes beside it as
-  `comment.ja.new.md` ("kept"). `.new` files belong to the pipeline: each rerun rewrites them.
+  `comment.ja.new.txt` ("kept"). `.new` files belong to the pipeline: each rerun rewrites them.
+
+Drafts were once written as `comment.ja.md`. Such a draft still carries forward into the next week,
+and in its own week it is removed only when the pipeline wrote it and nobody edited it since.
 
 Every file is written to a temporary name and renamed, so a crash never leaves half a draft.
 """
@@ -25,6 +28,8 @@ from smallcap.calendar import week_ending_on_or_before
 from smallcap.report.draft import Carried, Language, analyst_text
 
 GENERATED = ".generated"
+SUFFIX = ".txt"
+LEGACY_SUFFIX = ".md"  # the drafts' earlier name: comment.ja.md
 
 Status = Literal["created", "replaced", "kept"]
 
@@ -47,7 +52,7 @@ def generated_copy(draft: Path) -> Path:
 
 
 def new_beside(draft: Path) -> Path:
-    """comment.ja.md -> comment.ja.new.md"""
+    """comment.ja.txt -> comment.ja.new.txt"""
     return draft.with_name(f"{draft.stem}.new{draft.suffix}")
 
 
@@ -95,6 +100,26 @@ def write_draft(
     return DraftWrite(draft, draft, status)
 
 
+def retire_legacy(
+    draft: Path, remove: Callable[[Path], None] = lambda path: path.unlink(missing_ok=True)
+) -> Path | None:
+    """The week's draft under its earlier name (comment.ja.md beside comment.ja.txt), once `draft` is written.
+
+    Removed with its record when the pipeline wrote it and it is unedited, so one draft is left to
+    edit; an edited one is left as it is and returned (the analyst's text is never removed). Its
+    `.new` proposal is the pipeline's and always goes.
+    """
+    legacy = draft.with_suffix(LEGACY_SUFFIX)
+    remove(new_beside(legacy))
+    if not legacy.exists():
+        return None
+    if is_edited(legacy):
+        return legacy
+    remove(generated_copy(legacy))
+    remove(legacy)
+    return None
+
+
 def previous_week_ending(week_ending: date) -> date:
     """The last session of the NYSE week before the one ending on `week_ending`."""
     sunday_before = week_ending - timedelta(days=week_ending.weekday() + 1)
@@ -102,7 +127,14 @@ def previous_week_ending(week_ending: date) -> date:
 
 
 def draft_path(reports_dir: Path, week_ending: date, lang: Language) -> Path:
-    return reports_dir / f"{week_ending:%Y-%m-%d}" / f"comment.{lang.code}.md"
+    return reports_dir / f"{week_ending:%Y-%m-%d}" / f"comment.{lang.code}{SUFFIX}"
+
+
+def analyst_copy(draft: Path) -> Path | None:
+    """The week's comment as the analyst left it: `draft`, or the same week's draft under its earlier name
+    when only that one was edited (a week drafted before, then rerun). None when there is neither."""
+    found = [p for p in (draft, draft.with_suffix(LEGACY_SUFFIX)) if p.is_file()]
+    return next((p for p in found if is_edited(p)), found[0] if found else None)
 
 
 def carried_forward(reports_dir: Path, week_ending: date, lang: Language) -> Carried | None:
@@ -111,8 +143,8 @@ def carried_forward(reports_dir: Path, week_ending: date, lang: Language) -> Car
     None when there is no such comment or it holds nothing of the analyst's (only placeholders).
     """
     before = previous_week_ending(week_ending)
-    path = draft_path(reports_dir, before, lang)
-    if not path.is_file():
+    path = analyst_copy(draft_path(reports_dir, before, lang))
+    if path is None:
         return None
     text = analyst_text(path.read_text(encoding="utf-8"), lang)
     return None if text.empty else Carried(text, before)

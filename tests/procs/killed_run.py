@@ -27,7 +27,7 @@ renames_into = {
     "land": lambda dst: dst.name.startswith("batch-") and dst.suffix == ".parquet",  # a lake file
     "commit": lambda dst: dst.parent.name == "commits",  # the release's first rename: the lake commit
     "records": lambda dst: dst.parent.parent.name == "meta",  # a run record, mid-release
-    "draft": lambda dst: dst.suffix == ".md",  # mid-release, the drafts
+    "draft": lambda dst: dst.suffix == ".txt",  # mid-release, the drafts
     "publish": lambda dst: dst.name == "warehouse.duckdb",  # the release's last rename: the warehouse
 }
 
