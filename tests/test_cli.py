@@ -18,15 +18,21 @@ from tests.helpers import prefect_server_env
 pytestmark = pytest.mark.flow
 
 
-def smallcap(*args: str, cwd: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "SMALLCAP_"))}
-    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-    env.update(extra_env)
+def smallcap(*args: str, cwd: Path, server: bool = False, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    """The command in its own process: with Prefect's temporary server, as a user runs it, or (server)
+    pointed at the session's test server, where the temporary server would only add its start-up."""
+    if server:
+        env = prefect_server_env(**extra_env)
+    else:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "SMALLCAP_"))}
+        env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+        env.update(extra_env)
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )
 
 
+@pytest.mark.usefixtures("prefect_server")
 def test_run_on_a_csv_prints_the_outputs(tmp_path: Path, year_csv: Path) -> None:
     out = smallcap(
         "run",
@@ -39,6 +45,7 @@ def test_run_on_a_csv_prints_the_outputs(tmp_path: Path, year_csv: Path) -> None
         "--data-dir",
         str(tmp_path / "d"),
         cwd=tmp_path,
+        server=True,
     )
     assert out.returncode == 0, out.stderr
     lines = dict(line.split(maxsplit=1) for line in out.stdout.splitlines())
@@ -58,12 +65,13 @@ def test_default_run_writes_under_data_in_the_current_directory(tmp_path: Path) 
     assert (tmp_path / "data" / "docs" / "index.html").is_file()
 
 
+@pytest.mark.usefixtures("prefect_server")
 def test_bad_input_exits_non_zero_with_one_clear_last_line(tmp_path: Path) -> None:
     bad = read_closes(YEAR)
     bad.loc[0, "close"] = -1.0
     path = tmp_path / "bad.csv"
     bad.to_csv(path, index=False, date_format="%Y-%m-%d")
-    out = smallcap("run", "--csv", str(path), cwd=tmp_path, SMALLCAP_DATA_DIR=str(tmp_path / "d"))
+    out = smallcap("run", "--csv", str(path), cwd=tmp_path, server=True, SMALLCAP_DATA_DIR=str(tmp_path / "d"))
     assert out.returncode == 1
     assert len(list((tmp_path / "d" / "quarantine").iterdir())) == 1  # the data folder came from the environment
     last = out.stderr.strip().splitlines()[-1]
