@@ -8,6 +8,7 @@ a few hundred kB); Latin text stays in the reader's own sans-serif.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 
 FAMILY = "Smallcap IPAexGothic"
@@ -18,6 +19,7 @@ def used_characters(text: str) -> str:
     return "".join(sorted({c for c in text if ord(c) > 0x7F and not c.isspace()}))
 
 
+@functools.lru_cache(maxsize=8)  # a process that drafts the same weeks again (a backfill, a server) cuts once
 def subset(characters: str) -> bytes:
     """IPAexGothic with only `characters` (and the glyphs they need), as a TrueType file."""
     from fontTools import subset as ft_subset
