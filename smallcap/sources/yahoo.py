@@ -170,3 +170,20 @@ class YahooSource:
 
     def latest_date(self) -> date:
         return last_final_day(self.now())
+
+
+def fund_history(symbol: str, start: date, end: date) -> tuple[pd.Series, set[date]]:
+    """A fund's unadjusted daily closes in [start, end] (by session date) and its dividend days."""
+    import yfinance as yf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = yf.Ticker(symbol).history(
+            start=start.isoformat(), end=(end + timedelta(days=1)).isoformat(), auto_adjust=False, actions=True
+        )
+    if frame is None or frame.empty or frame["Close"].isna().all():
+        raise TransientSourceError(f"yahoo {symbol}: no closes for the tracking check")
+    days = pd.DatetimeIndex(frame.index).tz_localize(None).normalize()
+    closes = pd.Series(frame["Close"].to_numpy(), index=days, name=symbol)
+    paid = frame["Dividends"].to_numpy() > 0 if "Dividends" in frame else []
+    return closes, {d.date() for d, p in zip(days, paid, strict=False) if p}
