@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     check_source: CheckSourceName | None = None
     # Largest relative difference |primary − check| / check allowed on a common date (0.0005 = 0.05 %).
     reconcile_tolerance: float = 0.0005
+    # Plausibility check of R2000G with the yahoo source: its daily moves against the iShares Russell
+    # 2000 Growth ETF (IWO); a day whose two moves differ by more than the band (percentage points)
+    # is a warning. The band is a first choice, to re-derive from real IWO history (see README).
+    tracking_check: bool = False
+    tracking_band_pp: float = Field(default=0.75, gt=0)
     # Transient source failures are retried this many times, waiting base, 2×base, 4×base … seconds.
     extract_retries: int = 3
     extract_retry_delay_seconds: float = 30.0

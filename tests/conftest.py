@@ -21,6 +21,10 @@ import pytest
 # nothing leaks between sessions.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ["PREFECT_LOCAL_STORAGE_PATH"] = tempfile.mkdtemp(prefix="smallcap-prefect-results-")
+# yfinance picks its HTTP client once, when imported: curl_cffi (the production path, which no
+# replay library intercepts) unless this is set. With it yfinance uses `requests`, which
+# tests/replay.py answers with `responses`, so yfinance's own request and parsing code runs.
+os.environ["YF_DISABLE_CURL_CFFI"] = "1"
 
 DATA = Path(__file__).parent / "data"
 LONG_HISTORY = DATA / "index_closes_2022-01-03_2026-02-13.csv"

@@ -94,11 +94,12 @@ def test_yahoo_fault_is_retried_then_fails_with_one_clear_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
     fault, expected = faults.YAHOO[case]
+    expected = faults.YAHOO_LATER.get(case, expected)
     replay = YahooReplay().always(fault).install(monkeypatch)
     state = _run(tmp_path)
     assert state.is_failed()
     assert replay.attempts == ATTEMPTS
-    assert state.message == f"{expected.format(days=DAYS)} (gave up after {ATTEMPTS} attempts)"
+    assert state.message == f"{expected.format(days=DAYS, start=START)} (gave up after {ATTEMPTS} attempts)"
     with pytest.raises(FailedRun):
         state.result()
     _nothing_written(tmp_path)
@@ -143,12 +144,41 @@ def test_source_that_times_out_twice_then_answers_succeeds(
     assert n == 3 * DAYS
 
 
+def test_a_wave_of_429_then_yahoo_answers_publishes_the_real_closes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    yahoo = YahooReplay()
+    yahoo.faults = [faults.rate_limited(), faults.rate_limited(), faults.rate_limited()]
+    yahoo.install(monkeypatch)
+    state = _run(tmp_path)
+    assert state.is_completed(), state.message
+    assert yahoo.attempts == ATTEMPTS
+    sample = pd.read_csv(SAMPLE, parse_dates=["date"])
+    expected = independent.weekly_close(sample[sample["date"] <= "2025-12-12"])
+    with duckdb.connect(state.result()["warehouse"], read_only=True) as con:
+        weekly = con.sql("select * from marts.weekly_close order by index_code, week_ending").df()
+    pd.testing.assert_series_equal(weekly["close"], expected["close"], check_names=False)
+
+
+def test_last_bar_shifted_by_a_time_zone_is_stopped_by_the_gate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Friday's R2000G bar stamped 00:00 UTC lands on Thursday and replaces Thursday's close in
+    # yfinance: the batch lacks Friday, and the gate's coverage check rejects it.
+    YahooReplay().always(faults.shifted("2025-12-12")).install(monkeypatch)
+    state = _run(tmp_path)
+    assert state.is_failed()
+    assert "R2000G" in state.message and "2025-12-12" in state.message and "\n" not in state.message
+    _nothing_written(tmp_path)
+
+
 def test_source_that_never_answers_fails_clearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     yahoo = YahooReplay().always(faults.yahoo_timeout()).install(monkeypatch)
     state = _run(tmp_path)
     assert state.is_failed()
     assert yahoo.attempts == ATTEMPTS
-    assert state.message.startswith("yahoo ^RUO (R2000G), ^GSPC (SPX), ^DJI (DJIA): Timeout('Failed to perform, curl:")
+    assert state.message.startswith("yahoo ^RUO (R2000G), ^GSPC (SPX), ^DJI (DJIA): ")
+    assert "HTTPSConnectionPool(host='query2.finance.yahoo.com', port=443): Read timed out." in state.message
     assert state.message.endswith(f"(gave up after {ATTEMPTS} attempts)") and "\n" not in state.message
     _nothing_written(tmp_path)
 

@@ -27,15 +27,25 @@ SYMBOLS: dict[str, str] = {"R2000G": "^RUO", "SPX": "^GSPC", "DJIA": "^DJI"}
 
 # yfinance's summary line after a failed download: "['^RUO', '^DJI']: YFRateLimitError('Too Many ...')"
 _FAILED = re.compile(r"^(\[.*?\]): (.+)$", re.DOTALL)
+# Logged before it when the symbol's time-zone request fails: the only place the network cause
+# (a timeout, a refused connection) is named once yfinance has stopped retrying the quote page.
+_TZ_FAILED = re.compile(r"^Failed to get ticker '(.+?)' reason: (.+)$", re.DOTALL)
+_NO_TZ = "no timezone found"
 
 
 class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.ERROR)
         self.causes: dict[str, str] = {}
+        self.tz_reasons: dict[str, str] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
-        match = _FAILED.match(record.getMessage().strip())
+        message = record.getMessage().strip()
+        tz_failed = _TZ_FAILED.match(message)
+        if tz_failed:
+            self.tz_reasons[tz_failed.group(1)] = tz_failed.group(2).strip()
+            return
+        match = _FAILED.match(message)
         if not match:
             return
         try:
@@ -43,7 +53,10 @@ class _Collect(logging.Handler):
         except (ValueError, SyntaxError):
             return
         for symbol in symbols:
-            self.causes[str(symbol)] = match.group(2).strip()
+            cause = match.group(2).strip()
+            if cause.endswith(_NO_TZ) and str(symbol) in self.tz_reasons:
+                cause = f"{cause}: {self.tz_reasons[str(symbol)]}"
+            self.causes[str(symbol)] = cause
 
 
 @contextmanager
@@ -91,7 +104,11 @@ def closes_from_download(raw: pd.DataFrame | None, symbols: Sequence[str], cause
 
 def _download(symbols: list[str], start: date, end_exclusive: date) -> pd.DataFrame | None:
     import yfinance as yf
+    from yfinance.data import YfData
 
+    # yfinance keeps its answers for windows in the past for the whole process (a failed one
+    # too): a retry in the same process must ask Yahoo again.
+    YfData.cache_get.cache_clear()
     # yfinance 1.7 warns about pandas deprecations of its own on every call; not ours to fix.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -153,3 +170,20 @@ class YahooSource:
 
     def latest_date(self) -> date:
         return last_final_day(self.now())
+
+
+def fund_history(symbol: str, start: date, end: date) -> tuple[pd.Series, set[date]]:
+    """A fund's unadjusted daily closes in [start, end] (by session date) and its dividend days."""
+    import yfinance as yf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = yf.Ticker(symbol).history(
+            start=start.isoformat(), end=(end + timedelta(days=1)).isoformat(), auto_adjust=False, actions=True
+        )
+    if frame is None or frame.empty or frame["Close"].isna().all():
+        raise TransientSourceError(f"yahoo {symbol}: no closes for the tracking check")
+    days = pd.DatetimeIndex(frame.index).tz_localize(None).normalize()
+    closes = pd.Series(frame["Close"].to_numpy(), index=days, name=symbol)
+    paid = frame["Dividends"].to_numpy() > 0 if "Dividends" in frame else []
+    return closes, {d.date() for d, p in zip(days, paid, strict=False) if p}
