@@ -87,5 +87,5 @@ def weekly_report(
     if run.failure is not None:
         return Failed(message=run.failure)
     publish_artifacts(figures, drafts, paths["chart"])
-    publish_links(week, paths["chart"], settings.docs_dir / "index.html")
+    publish_links(week, paths["chart"], settings.docs_dir / "index.html", paths["page"])
     return steps.outputs(settings, week, paths, drafts, funds.notes() if funds is not None else [])

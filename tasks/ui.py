@@ -29,12 +29,17 @@ def _file(label: str, path: Path) -> FileRef:
 
 
 @task(name="publish links to chart and Data Docs", cache_policy=NO_CACHE)
-def publish_links(week_ending: date, chart_path: Path, data_docs_index: Path) -> str:
+def publish_links(week_ending: date, chart_path: Path, data_docs_index: Path, page_path: Path | None = None) -> str:
     # Paths as text, not file:// links: a browser refuses those from the UI's http page, and the files
     # are on this machine, not the reader's. The chart itself is in the draft artifacts.
     markdown = files_markdown(
         socket.gethostname(),
         [
+            *(
+                [_file(f"The week ending {week_ending} on one page (figures, chart, drafts, gate verdict)", page_path)]
+                if page_path is not None
+                else []
+            ),
             _file(f"R2000G/SPX ratio chart, week ending {week_ending} (also shown in the draft artifacts)", chart_path),
             _file("Data Docs: the quality gate's validation results (open in a browser there)", data_docs_index),
         ],

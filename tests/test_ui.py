@@ -67,10 +67,12 @@ def test_a_run_is_named_tagged_and_leaves_its_artifacts(year_week: CompletedRun)
     links = render_markdown(by_key["weekly-links"].data)
     chart = (data / "reports" / "2025-11-21" / "ratio.png").resolve()
     docs = (data / "docs" / "index.html").resolve()  # the Data Docs site the gate built for this run
-    assert chart.is_file() and docs.is_file()
+    page = (data / "reports" / "2025-11-21" / "report.html").resolve()
+    assert chart.is_file() and docs.is_file() and page.is_file()
     assert "a" not in links.tags and "file:" not in by_key["weekly-links"].data
     assert links.blocks[0] == f"These files are on the pipeline's machine ({socket.gethostname()}); open them there:"
-    chart_line, docs_line = links.blocks[1:]
+    page_line, chart_line, docs_line = links.blocks[1:]
+    assert page_line.startswith("The week ending 2025-11-21 on one page") and page_line.endswith(f": {page}")
     assert chart_line.startswith("R2000G/SPX ratio chart, week ending 2025-11-21") and chart_line.endswith(f": {chart}")
     assert docs_line.startswith("Data Docs") and docs_line.endswith(f": {docs}")
 
