@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # Prefect's own ephemeral server, without telemetry (no network beyond the data sources).
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: setup run test test-fast lint lock clean bench
+.PHONY: setup run test test-fast test-production lint lock clean bench
 
 setup: $(STAMP)
 
@@ -23,10 +23,16 @@ run: setup
 	$(BIN)/smallcap run
 
 # Tests run on one worker per CPU (pytest-xdist); each worker starts its own Prefect test server.
+# The production setup has its own target (below).
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest -n logical --dist worksteal
+	$(BIN)/pytest -n logical --dist worksteal -m "not production"
+
+# The production setup end to end: PostgreSQL in a temporary folder, a Prefect server on it, the work
+# pool, prefect deploy, a process worker, a completed run (≈ 35 s; skips without Debian's postgresql).
+test-production: setup
+	$(BIN)/pytest -m production
 
 # The quick loop: ruff and every test that needs no Prefect server (no whole flow run, no CLI end to end).
 test-fast: setup
