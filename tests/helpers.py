@@ -1,6 +1,6 @@
 """Helpers shared by the test files: file digests, marts as rows, reading a run back from Prefect,
-fund NAV files, the seed week's figures and Markdown as a reader sees it. Plain functions; fixtures
-live in conftest.py."""
+fund NAV files, the seed week's figures, Markdown as a reader sees it and systemd units' entries.
+Plain functions; fixtures live in conftest.py."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from smallcap.report.figures import WeekFigures
 from tests.conftest import LONG_HISTORY
 
 MARTS = ("daily_close", "weekly_close", "relative_strength", "dim_index")
+UNITS = Path(__file__).parents[1] / "deploy" / "systemd"  # the example systemd units
 
 
 def digest(path: Path) -> str:
@@ -172,3 +173,13 @@ def paragraphs(text: str) -> list[str]:
     """Plain text's paragraphs (separated by blank lines), each line stripped: how it reads."""
     blocks = re.split(r"\n\s*\n", text.strip("\n"))
     return ["\n".join(line.strip() for line in block.split("\n")) for block in blocks if block.strip()]
+
+
+def unit_entries(path: Path) -> dict[str, list[str]]:
+    """A systemd unit's Key=Value entries (a key may repeat), sections merged."""
+    entries: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if "=" in line and not line.startswith(("#", ";", "[")):
+            key, value = line.split("=", 1)
+            entries.setdefault(key.strip(), []).append(value.strip())
+    return entries

@@ -26,25 +26,15 @@ import pytest
 
 from tests import independent
 from tests.conftest import SAMPLE, read_closes
+from tests.helpers import UNITS, unit_entries
 from tests.postgres import MISSING, Postgres, bin_dir, free_port, temporary_postgres
 
 pytestmark = [pytest.mark.production, pytest.mark.flow]
 
 ROOT = Path(__file__).parents[1]
-UNITS = ROOT / "deploy" / "systemd"
 BIN = Path(sys.executable).parent  # this venv's prefect, as the units run /opt/…/.venv/bin/prefect
 NAME = "weekly-report/friday-close"
 WEEK = "2026-02-13"  # the bundled sample's last complete week, the seed comment's
-
-
-def unit_entries(path: Path) -> dict[str, list[str]]:
-    """A systemd unit's Key=Value entries (a key may repeat), sections merged."""
-    entries: dict[str, list[str]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if "=" in line and not line.startswith(("#", ";", "[")):
-            key, value = line.split("=", 1)
-            entries.setdefault(key.strip(), []).append(value.strip())
-    return entries
 
 
 def exec_start(unit: str, instance: str = "1") -> list[str]:
