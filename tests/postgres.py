@@ -53,12 +53,12 @@ def _as_user() -> tuple[list[str], pwd.struct_passwd | None]:
 
 @dataclass(frozen=True)
 class Postgres:
-    url: str  # SQLAlchemy URL for asyncpg, as Prefect's PREFECT_API_DATABASE_CONNECTION_URL takes it
+    url: str  # as the database's owner, for asyncpg: what PREFECT_API_DATABASE_CONNECTION_URL takes
     port: int
     bin_dir: Path
 
     def sql(self, query: str) -> str:
-        """One query through psql; its rows unaligned, one a line."""
+        """One query through psql as the superuser; its rows unaligned, one a line."""
         args = ["-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", self.url.rsplit("/", 1)[1]]
         out = subprocess.run(
             [str(self.bin_dir / "psql"), *args, "-XAtc", query], check=True, capture_output=True, text=True, timeout=60
@@ -67,8 +67,8 @@ class Postgres:
 
 
 @contextmanager
-def temporary_postgres(database: str) -> Iterator[Postgres]:
-    """A running cluster with `database` created. Stopped and removed after."""
+def temporary_postgres(database: str, owner: str) -> Iterator[Postgres]:
+    """A running cluster with `database` owned by the role `owner`. Stopped and removed after."""
     binaries = bin_dir()
     if binaries is None:
         raise FileNotFoundError(MISSING)
@@ -92,8 +92,11 @@ def temporary_postgres(database: str) -> Iterator[Postgres]:
         options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
         started = True  # from here on, stop it whatever happens
         run(str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "start")
-        run(str(binaries / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", database)
-        yield Postgres(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/{database}", port, binaries)
+        # As the README sets it up: a role that is not a superuser, owning its database.
+        server = ("-h", "127.0.0.1", "-p", str(port), "-U", "postgres")
+        run(str(binaries / "createuser"), *server, owner)
+        run(str(binaries / "createdb"), *server, "--owner", owner, database)
+        yield Postgres(f"postgresql+asyncpg://{owner}@127.0.0.1:{port}/{database}", port, binaries)
     finally:
         if started:
             subprocess.run(

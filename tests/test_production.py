@@ -101,7 +101,7 @@ def spawn(tmp_path: Path) -> Iterator[Spawn]:
 def postgres() -> Iterator[Postgres]:
     if bin_dir() is None:
         pytest.skip(MISSING)
-    with temporary_postgres("prefect") as pg:
+    with temporary_postgres("prefect", owner="prefect") as pg:
         yield pg
 
 
