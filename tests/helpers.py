@@ -172,3 +172,10 @@ def paragraphs(text: str) -> list[str]:
     """Plain text's paragraphs (separated by blank lines), each line stripped: how it reads."""
     blocks = re.split(r"\n\s*\n", text.strip("\n"))
     return ["\n".join(line.strip() for line in block.split("\n")) for block in blocks if block.strip()]
+
+
+def default_universe_text() -> str:
+    """The shipped universe file's text, to edit into another universe."""
+    from smallcap.universe import DEFAULT_FILE
+
+    return DEFAULT_FILE.read_text(encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import pandas as pd
@@ -11,11 +12,11 @@ from smallcap.indices import INDEX_CODES
 from smallcap.sources.batch import AFTER_END
 
 
-def _usable(batch: pd.DataFrame) -> pd.DataFrame:
+def _usable(batch: pd.DataFrame, known: Sequence[str] = INDEX_CODES) -> pd.DataFrame:
     """Rows of known indices with a readable date, one per (index, date): what sequences are built from."""
     if not {"index_code", "trade_date", "close"} <= set(batch.columns):
         return pd.DataFrame({"index_code": [], "trade_date": pd.Series(dtype="datetime64[us]"), "close": []})
-    rows = batch[batch["index_code"].isin(INDEX_CODES) & batch["trade_date"].notna()]
+    rows = batch[batch["index_code"].isin(list(known)) & batch["trade_date"].notna()]
     rows = rows.drop_duplicates(["index_code", "trade_date"]).sort_values(["index_code", "trade_date"])
     return rows[["index_code", "trade_date", "close"]].reset_index(drop=True)
 
@@ -35,15 +36,15 @@ def summarize(batch: pd.DataFrame) -> pd.DataFrame:
     return grouped.agg(first_date=("trade_date", "min"), last_date=("trade_date", "max"), rows=("trade_date", "size"))
 
 
-def session_coverage(batch: pd.DataFrame, week_ending: date) -> pd.DataFrame:
+def session_coverage(batch: pd.DataFrame, week_ending: date, known: Sequence[str] = INDEX_CODES) -> pd.DataFrame:
     """One row per index and date that is either in the batch or an NYSE session it should hold.
 
     An index should hold every session from its own first date to the week's last session: a
     source may start an index later than the others (a shorter history is not an error), but
     once it starts there is no gap. `in_batch` false = a missing session; `is_session` false = a
-    date on a weekend or holiday.
+    date on a weekend or holiday. `known`: the universe's codes (others are named by their own check).
     """
-    rows = _usable(batch)
+    rows = _usable(batch, known)
     frames = []
     for code, group in rows.groupby("index_code", sort=True):
         have = set(group["trade_date"].dt.date)
@@ -71,9 +72,9 @@ def session_coverage(batch: pd.DataFrame, week_ending: date) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def daily_moves(batch: pd.DataFrame) -> pd.DataFrame:
+def daily_moves(batch: pd.DataFrame, known: Sequence[str] = INDEX_CODES) -> pd.DataFrame:
     """One row per index and date after its first: the close's move from the previous close."""
-    rows = _usable(batch)
+    rows = _usable(batch, known)
     rows = rows[pd.to_numeric(rows["close"], errors="coerce") > 0]
     prev = rows.groupby("index_code")[["trade_date", "close"]].shift(1)
     moves = rows.assign(prev_date=prev["trade_date"], prev_close=prev["close"]).dropna(subset=["prev_close"])
@@ -86,9 +87,9 @@ def daily_moves(batch: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def revisions(batch: pd.DataFrame, published: pd.DataFrame | None) -> pd.DataFrame:
+def revisions(batch: pd.DataFrame, published: pd.DataFrame | None, known: Sequence[str] = INDEX_CODES) -> pd.DataFrame:
     """One row per (index, date) the lake already holds: the committed close (published_close) and the batch's."""
-    rows = _usable(batch)
+    rows = _usable(batch, known)
     rows = rows[pd.to_numeric(rows["close"], errors="coerce") > 0]  # a bad close is named by its own check
     if published is None or published.empty:
         published = pd.DataFrame({"index_code": [], "trade_date": pd.Series(dtype="datetime64[us]"), "close": []})

@@ -111,7 +111,7 @@ def validate(
     if _preloading is not None:
         _preloading.join()  # one importer at a time: the main thread waits rather than racing it
     import_gx()  # before the suites are built: they create GX expectations
-    revised = revisions(batch, published)
+    revised = revisions(batch, published, config.known_codes)
     findings, pages = run_suites(gate_suites(batch, week_ending, today, revised, config, required), docs)
     return GateReport(
         checks=findings,

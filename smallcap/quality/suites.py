@@ -36,11 +36,12 @@ def gate_suites(
     required: Sequence[str] = INDEX_CODES,
 ) -> list[Suite]:
     """The suites in the order they run; `revised` is frames.revisions(batch, published)."""
+    known = config.known_codes
     suites = [
-        ("daily_close", batch, _row_expectations(today)),
+        ("daily_close", batch, _row_expectations(today, known)),
         ("index_summary", summarize(batch), _summary_expectations(week_ending, required)),
-        ("session_coverage", session_coverage(batch, week_ending), _coverage_expectations(week_ending)),
-        ("daily_move", daily_moves(batch), _move_expectations(config)),
+        ("session_coverage", session_coverage(batch, week_ending, known), _coverage_expectations(week_ending)),
+        ("daily_move", daily_moves(batch, known), _move_expectations(config)),
         ("revisions", revised, _revision_expectations(config)),
         ("after_week", after_end(batch), _after_week_expectations(week_ending)),
     ]
@@ -50,7 +51,7 @@ def gate_suites(
     ]
 
 
-def _row_expectations(today: date) -> list[tuple[str, Any]]:
+def _row_expectations(today: date, known: Sequence[str] = INDEX_CODES) -> list[tuple[str, Any]]:
     import great_expectations.expectations as gxe
 
     return [
@@ -68,8 +69,8 @@ def _row_expectations(today: date) -> list[tuple[str, Any]]:
             gxe.ExpectCompoundColumnsToBeUnique(column_list=["index_code", "trade_date"]),
         ),
         (
-            "index_code is one of " + ",".join(INDEX_CODES),
-            gxe.ExpectColumnValuesToBeInSet(column="index_code", value_set=list(INDEX_CODES)),
+            "index_code is one of " + ",".join(known),
+            gxe.ExpectColumnValuesToBeInSet(column="index_code", value_set=list(known)),
         ),
         (
             f"trade_date not in the future (after {today})",
