@@ -122,9 +122,7 @@ def test_a_universe_file_is_read_again_when_it_changes(tmp_path: Path) -> None:
 def test_the_comparison_sentence_follows_the_large_caps_in_the_files_order() -> None:
     # Two large caps read exactly as before; three name each, in the file's order.
     assert phrasing.compare_ja(0.02, [("NYダウ", 0.01), ("SP500", -0.01)]) == phrasing.comparison(0.02, 0.01, -0.01)
-    assert phrasing.compare_en(0.0, [("the Dow", 0.01), ("the S&P 500", 0.0)]) == phrasing.comparison_en(
-        0.0, 0.01, 0.0
-    )
+    assert phrasing.compare_en(0.0, [("the Dow", 0.01), ("the S&P 500", 0.0)]) == phrasing.comparison_en(0.0, 0.01, 0.0)
     three = [("NYダウ", 0.01), ("SP500", 0.012), ("ナスダック総合", 0.009)]
     assert phrasing.compare_ja(0.03, three) == (
         "NYダウ(前週末比+1.00%)、SP500(前週末比+1.20%)およびナスダック総合(前週末比+0.90%)を上回る動き"
