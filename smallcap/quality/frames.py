@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from smallcap.calendar import session_flags, sessions_between
@@ -45,31 +46,31 @@ def session_coverage(batch: pd.DataFrame, week_ending: date, known: Sequence[str
     date on a weekend or holiday. `known`: the universe's codes (others are named by their own check).
     """
     rows = _usable(batch, known)
-    frames = []
-    for code, group in rows.groupby("index_code", sort=True):
-        have = set(group["trade_date"].dt.date)
-        expected = set(sessions_between(min(have), week_ending)) if min(have) <= week_ending else set()
-        days = sorted(have | expected)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "index_code": code,
-                    "trade_date": pd.to_datetime(days).as_unit("us"),
-                    "in_batch": [d in have for d in days],
-                    "is_session": session_flags(days),
-                }
-            )
-        )
-    if not frames:
-        return pd.DataFrame(
-            {
-                "index_code": pd.Series(dtype="str"),
-                "trade_date": pd.Series(dtype="datetime64[us]"),
-                "in_batch": pd.Series(dtype="bool"),
-                "is_session": pd.Series(dtype="bool"),
-            }
-        )
-    return pd.concat(frames, ignore_index=True)
+    if rows.empty:
+        return pd.concat([])  # nothing usable: named by the row checks (as before: no frame to build)
+    # Vectorised over every index at once (a backfill holds thousands): each index's expected
+    # sessions are a tail of one session list, from its first date on.
+    first = rows.groupby("index_code", sort=True)["trade_date"].min()
+    sessions = pd.DatetimeIndex(sessions_between(first.min().date(), week_ending)).as_unit("us")
+    starts = sessions.searchsorted(first.to_numpy()) if len(sessions) else np.zeros(len(first), dtype=int)
+    counts = np.where(first.dt.date.to_numpy() <= week_ending, len(sessions) - starts, 0)
+    picks = np.concatenate([np.arange(a, len(sessions)) for a, n in zip(starts, counts, strict=True) if n])
+    expected = pd.DataFrame(
+        {
+            "index_code": np.repeat(first.index.to_numpy(), counts),
+            "trade_date": sessions[picks.astype(int)] if len(picks) else sessions[:0],
+            "in_batch": False,
+        }
+    )
+    have = rows[["index_code", "trade_date"]].assign(in_batch=True)
+    both = pd.concat([have, expected], ignore_index=True).astype({"trade_date": "datetime64[us]"})
+    both = both.sort_values(["index_code", "trade_date", "in_batch"], ascending=[True, True, False], kind="stable")
+    both = both.drop_duplicates(["index_code", "trade_date"]).reset_index(drop=True)
+    days = both["trade_date"].drop_duplicates()
+    flags = dict(zip(days, session_flags(list(days.dt.date)), strict=True))
+    return both.assign(
+        index_code=both["index_code"].astype("str"), is_session=both["trade_date"].map(flags).astype(bool)
+    )
 
 
 def daily_moves(batch: pd.DataFrame, known: Sequence[str] = INDEX_CODES) -> pd.DataFrame:
