@@ -47,7 +47,14 @@ def session_coverage(batch: pd.DataFrame, week_ending: date, known: Sequence[str
     """
     rows = _usable(batch, known)
     if rows.empty:
-        return pd.concat([])  # nothing usable: named by the row checks (as before: no frame to build)
+        return pd.DataFrame(
+            {
+                "index_code": pd.Series(dtype="str"),
+                "trade_date": pd.Series(dtype="datetime64[us]"),
+                "in_batch": pd.Series(dtype="bool"),
+                "is_session": pd.Series(dtype="bool"),
+            }
+        )
     # Vectorised over every index at once (a backfill holds thousands): each index's expected
     # sessions are a tail of one session list, from its first date on.
     first = rows.groupby("index_code", sort=True)["trade_date"].min()
