@@ -199,10 +199,12 @@ def gate(
     week_ending: date,
     required: Sequence[str] | None = None,
     docs: bool = True,
+    screen: bool = False,
 ) -> GateReport:
     """The quality gate, revisions compared with the committed truth; a rejected batch goes to quarantine.
 
-    `required`: the indices the batch must hold (default: every index of the universe begun by the week)."""
+    `required`: the indices the batch must hold (default: every index of the universe begun by the week).
+    `screen`: a refused batch is only reported back (nothing recorded or quarantined, the run goes on)."""
     settings = run.settings
     if required is None:
         required = run.universe.started_by(week_ending)
@@ -220,6 +222,9 @@ def gate(
     config = GateConfig.from_settings(settings, allow_revisions=allow_revisions)
     site = DocsSite(settings.docs_dir, settings.gx_results_dir, run.run_name) if docs else None
     report = validate_batch(batch, week_ending, run.today, truth, config, site, required)
+    if screen and not report.success:
+        run.batch_id, run.batch_rows = None, 0
+        return report
     run.add("validation_results", record_validation(report, **run.ids, batch_id=run.batch_id))
     run.add("revisions", record_revisions(report, **run.ids, batch_id=run.batch_id))
     if docs:
