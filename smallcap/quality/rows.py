@@ -64,13 +64,15 @@ def rows_for_gx(batch: pd.DataFrame, bad: dict[str, np.ndarray]) -> pd.DataFrame
     take[np.linspace(0, len(batch) - 1, num=min(SAMPLE, len(batch)), dtype=np.int64)] = True
     for name, mask in bad.items():
         first = np.flatnonzero(mask)[:KEEP_FAILING]
-        if name.startswith("one row per"):
-            # Both rows of a duplicate: keep every row sharing a key with the first duplicates.
+        take[first] = True
+        if name.startswith("one row per") and len(first):
+            # A duplicate needs its twin: the first two rows of each of these keys (a key may repeat
+            # hundreds of times; two make it a duplicate in GX's eyes, the count comes from here).
+            dups = batch.loc[mask, ["index_code", "trade_date"]]
+            twins = dups[dups.groupby(["index_code", "trade_date"], dropna=False).cumcount() < 2]
             keys = batch.iloc[first][["index_code", "trade_date"]].drop_duplicates()
-            match = batch[["index_code", "trade_date"]].merge(keys, how="left", indicator=True)["_merge"]
-            take |= (match == "both").to_numpy() & mask
-        else:
-            take[first] = True
+            hit = twins.reset_index().merge(keys, on=["index_code", "trade_date"])["index"]
+            take[batch.index.get_indexer(hit)] = True
     return batch[take]
 
 
