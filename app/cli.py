@@ -293,6 +293,7 @@ def backfill(
     from flows.backfill import plan_for
     from smallcap.backfill import selected_indices, source_ref
     from smallcap.errors import SmallcapError
+    from smallcap.quality import gate
     from smallcap.universe import read
     from tasks.backfill import done_chunks
 
@@ -313,6 +314,9 @@ def backfill(
     except SmallcapError as exc:
         _fail(str(exc))  # e.g. no complete NYSE week between the dates, or the source cannot say its latest
     ref = source_ref(settings.source, settings.csv_path, only)
+    from app import temporary_server
+
+    server = temporary_server.start()  # boots on another core while the flow is imported, as for `run`
     by_key = {c.key(ref): c for c in chunks}
 
     def done() -> list:
@@ -335,7 +339,8 @@ def backfill(
 
     watcher = threading.Thread(target=follow, daemon=True)
     failure = None
-    with progress:
+    gate.preload()  # GX's import overlaps Prefect's start-up instead of following it
+    with progress, temporary_server.prefect_api(server):
         watcher.start()
         try:
             outputs = backfill_flow(

@@ -16,6 +16,7 @@ from smallcap import backfill as plan_
 from smallcap.errors import SmallcapError
 from smallcap.lake.batches import batch_id
 from smallcap.publish import Release
+from smallcap.quality.gate import preload as preload_gate
 from smallcap.settings import Settings
 from smallcap.sources import get_source
 from smallcap.sources.batch import AFTER_END
@@ -75,6 +76,7 @@ def backfill(
     that chunk. Nothing is published to analysts until the last chunk.
     `indices`: fill only these indices of the universe (one added to the file), the others untouched.
     """
+    preload_gate()  # GX imports in the background while the lake is verified and the rows extracted
     settings = Settings.for_run(source=source, csv_path=csv_path, data_dir=data_dir, check_source=check_source)
     chunks = plan_for(settings, start, end, chunk_weeks)
     run = steps.Run(settings, "backfill", f"backfill-{chunks[0].start:%Y-%m-%d}-to-{chunks[-1].end:%Y-%m-%d}")
