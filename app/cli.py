@@ -271,6 +271,10 @@ def backfill(
     allow_revisions: Annotated[
         bool, typer.Option(help="Accept changed closes for dates the lake already holds (recorded).")
     ] = False,
+    index: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--index", help="Fill only this index of the universe (repeatable), e.g. one just added."),
+    ] = None,
 ) -> None:
     """Fill history from --start: chunk by chunk through the gate into the lake, then build the warehouse.
 
@@ -287,8 +291,10 @@ def backfill(
 
     from flows.backfill import backfill as backfill_flow
     from flows.backfill import plan_for
-    from smallcap.backfill import source_ref
+    from smallcap.backfill import selected_indices, source_ref
     from smallcap.errors import SmallcapError
+    from smallcap.quality import gate
+    from smallcap.universe import read
     from tasks.backfill import done_chunks
 
     args = {
@@ -298,11 +304,19 @@ def backfill(
         "check_source": check_source,
     }
     settings = _run_settings(**args)
+    universe = read(settings.universe)
+    try:
+        only = selected_indices(universe.codes, index or [], universe.path) if index else ()
+    except SmallcapError as exc:
+        _usage(str(exc))
     try:
         chunks = plan_for(settings, first, last, chunk_weeks)
     except SmallcapError as exc:
         _fail(str(exc))  # e.g. no complete NYSE week between the dates, or the source cannot say its latest
-    ref = source_ref(settings.source, settings.csv_path)
+    ref = source_ref(settings.source, settings.csv_path, only)
+    from app import temporary_server
+
+    server = temporary_server.start()  # boots on another core while the flow is imported, as for `run`
     by_key = {c.key(ref): c for c in chunks}
 
     def done() -> list:
@@ -325,11 +339,17 @@ def backfill(
 
     watcher = threading.Thread(target=follow, daemon=True)
     failure = None
-    with progress:
+    gate.preload()  # GX's import overlaps Prefect's start-up instead of following it
+    with progress, temporary_server.prefect_api(server):
         watcher.start()
         try:
             outputs = backfill_flow(
-                start=first, end=last, chunk_weeks=chunk_weeks, allow_revisions=allow_revisions, **args
+                start=first,
+                end=last,
+                chunk_weeks=chunk_weeks,
+                allow_revisions=allow_revisions,
+                indices=list(only) or None,
+                **args,
             )
         except (SmallcapError, FailedRun) as exc:
             failure = str(exc)

@@ -24,7 +24,6 @@ from prefect.runtime import flow_run
 
 from smallcap import publish, writer
 from smallcap.errors import NotYetPublished, SmallcapError, TransientSourceError, UnreadableInput
-from smallcap.indices import INDEX_CODES
 from smallcap.lake import batches, commits, records
 from smallcap.lake.recovery import recover
 from smallcap.lake.truth import committed_file_frame
@@ -33,6 +32,7 @@ from smallcap.settings import Settings
 from smallcap.sources import carried_by, get_source
 from smallcap.sources.batch import AFTER_END
 from smallcap.sources.freshness import wait_for_session
+from smallcap.universe import Universe, read
 from tasks.extract import extract_closes
 from tasks.land import land_batch, stage_commit
 from tasks.load import build_warehouse
@@ -74,6 +74,12 @@ class Run:
     live: dict[str, commits.Live] = field(default_factory=dict)
     pending: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     failure: str | None = None
+    only: tuple[str, ...] = ()  # a backfill of some indices only (--index); empty: the whole universe
+
+    @property
+    def universe(self) -> Universe:
+        """The indices and pairs of this run (the settings' universe file)."""
+        return read(self.settings.universe)
 
     @property
     def ids(self) -> dict[str, str]:
@@ -168,7 +174,8 @@ def extract(
             return fetch()
         say = get_run_logger().info
         window, every = settings.freshness_window_minutes, settings.freshness_interval_minutes
-        return wait_for_session(fetch, wait_for, INDEX_CODES, name, window, every, say)
+        codes = run.universe.started_by(wait_for)
+        return wait_for_session(fetch, wait_for, codes, name, window, every, say)
     except TransientSourceError as exc:
         where = "cross-check " if source else ""
         raise Rejected(f"{where}{exc} (gave up after {settings.extract_retries + 1} attempts)") from None
@@ -190,11 +197,17 @@ def gate(
     batch: pd.DataFrame,
     allow_revisions: bool,
     week_ending: date,
-    required: Sequence[str] = INDEX_CODES,
+    required: Sequence[str] | None = None,
     docs: bool = True,
+    screen: bool = False,
 ) -> GateReport:
-    """The quality gate, revisions compared with the committed truth; a rejected batch goes to quarantine."""
+    """The quality gate, revisions compared with the committed truth; a rejected batch goes to quarantine.
+
+    `required`: the indices the batch must hold (default: every index of the universe begun by the week).
+    `screen`: a refused batch is only reported back (nothing recorded or quarantined, the run goes on)."""
     settings = run.settings
+    if required is None:
+        required = run.universe.started_by(week_ending)
     if run.kind == "backfill" and week_ending != run.week:
         # Rows after a chunk's end are the next chunks' to land, not left out: nothing to name.
         batch = batch.copy()
@@ -209,6 +222,9 @@ def gate(
     config = GateConfig.from_settings(settings, allow_revisions=allow_revisions)
     site = DocsSite(settings.docs_dir, settings.gx_results_dir, run.run_name) if docs else None
     report = validate_batch(batch, week_ending, run.today, truth, config, site, required)
+    if screen and not report.success:
+        run.batch_id, run.batch_rows = None, 0
+        return report
     run.add("validation_results", record_validation(report, **run.ids, batch_id=run.batch_id))
     run.add("revisions", record_revisions(report, **run.ids, batch_id=run.batch_id))
     if docs:
@@ -227,7 +243,11 @@ def cross_check(run: Run, batch: pd.DataFrame, first: date, last: date, label: s
     settings = run.settings
     if settings.check_source is None:
         return
-    codes = tuple(c for c in INDEX_CODES if c in carried_by(settings.check_source))
+    have = set(batch["index_code"]) if "index_code" in batch else set()
+    codes = tuple(c for c in run.universe.codes if c in carried_by(settings.check_source) and c in have)
+    if not codes:  # e.g. a backfill of one index the check source does not carry: nothing to compare
+        get_run_logger().info("%s carries none of %s: not cross-checked", settings.check_source, ",".join(sorted(have)))
+        return
     check = extract(run, first, last, settings.check_source, codes, label=label)
     result = reconcile_batches(batch, check, settings.reconcile_tolerance)
     if not result.success:
@@ -255,10 +275,11 @@ def build(run: Run, release: publish.Release, outputs: Callable[[], dict[str, st
     meta = {
         t: records.with_rows(records.read_all(settings.lake_dir, t), t, run.pending.get(t, [])) for t in records.SCHEMAS
     }
-    files = committed_file_frame(settings.lake_dir, run.live)
+    # Only the universe's indices: one taken out of the file leaves the marts, its lake files stay.
+    files = committed_file_frame(settings.lake_dir, run.live, run.universe.codes)
     target = release.staged(settings.warehouse_path, last=True)
     stage_records(release, settings.lake_dir, run.pending, run.flow_run_id)
-    return build_warehouse(files, target, meta)
+    return build_warehouse(files, target, meta, run.universe)
 
 
 def publish_release(run: Run, release: publish.Release) -> None:

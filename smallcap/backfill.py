@@ -8,7 +8,7 @@ would have produced from the same closes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -54,23 +54,39 @@ def plan(start: date, end: date, chunk_weeks: int) -> list[Chunk]:
     return chunks
 
 
-def required_indices(present: Iterable[str], seen_before: Iterable[str], last_chunk: bool) -> tuple[str, ...]:
-    """The indices the gate requires in a chunk.
+def required_indices(
+    present: Iterable[str], seen_before: Iterable[str], last_chunk: bool, codes: Sequence[str] = INDEX_CODES
+) -> tuple[str, ...]:
+    """The indices of `codes` (the backfill's: the universe's begun by the chunk's end, or the one
+    named by --index) the gate requires in a chunk.
 
     A source's history may begin later for one index than for another (the bundled CSV has the
     large caps from 2022 and R2000G from November 2024). Before an index's history begins, a chunk
     cannot hold it; once it has begun (it is in this chunk or an earlier one), every later chunk
-    must hold it. The last chunk must hold all three, as a weekly run of that week would.
+    must hold it. The last chunk must hold them all, as a weekly run of that week would.
     """
+    codes = tuple(codes)
     if last_chunk:
-        return INDEX_CODES
+        return codes
     have = set(present) | set(seen_before)
-    required = tuple(code for code in INDEX_CODES if code in have)
-    return required or INDEX_CODES  # nothing known in the batch: ask for all three, and say so
+    required = tuple(code for code in codes if code in have)
+    return required or codes  # nothing known in the batch: ask for all, and say so
 
 
-def source_ref(source: str, csv_path: object | None) -> str:
-    """What a checkpoint belongs to: the source, and for a CSV the file (another file is another backfill)."""
+def source_ref(source: str, csv_path: object | None, indices: Sequence[str] = ()) -> str:
+    """What a checkpoint belongs to: the source, for a CSV the file (another file is another backfill),
+    and the indices of a backfill limited to some (`--index`: another selection is another backfill)."""
     from pathlib import Path
 
-    return f"{source}:{Path(str(csv_path)).resolve()}" if source == "csv" and csv_path else source
+    ref = f"{source}:{Path(str(csv_path)).resolve()}" if source == "csv" and csv_path else source
+    return f"{ref}|index={','.join(sorted(indices))}" if indices else ref
+
+
+def selected_indices(universe_codes: Sequence[str], indices: Sequence[str], where: str) -> tuple[str, ...]:
+    """The indices a backfill fills: all of the universe's, or those named (each must be in the universe)."""
+    unknown = [c for c in indices if c not in universe_codes]
+    if unknown:
+        raise SmallcapError(
+            f"--index {unknown[0]}: not an index of the universe {where} (it has {', '.join(universe_codes)})"
+        )
+    return tuple(c for c in universe_codes if c in indices) if indices else tuple(universe_codes)

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=_ENV_PREFIX)
 
     data_dir: Path = Path("data")
+    # The universe file: indices, names, symbols and ratio pairs (None: the one shipped in smallcap/universe/).
+    universe: Path | None = None
     source: SourceName = "sample"
     csv_path: Path | None = None
     # How far back each run extracts: enough for the 26-week average and a chart since 2022.
@@ -137,6 +139,18 @@ class Settings(BaseSettings):
     def extract_retry_delays(self) -> list[float]:
         """Exponential backoff between extract attempts."""
         return [self.extract_retry_delay_seconds * 2**i for i in range(self.extract_retries)]
+
+    @field_validator("universe")
+    @classmethod
+    def _readable_universe(cls, value: Path | None) -> Path | None:
+        # Checked when the settings are built, so a bad file stops a run before it starts.
+        if value is None:
+            return None
+        from smallcap.universe import read
+
+        path = value.expanduser().resolve()
+        read(path)
+        return path
 
     @field_validator("data_dir")
     @classmethod

@@ -14,15 +14,16 @@ from smallcap.report.artifacts import draft_markdown
 from smallcap.report.chart import preview_png, render_ratio_chart
 from smallcap.report.draft import EN, JA, ChartRef, render
 from smallcap.report.draft_files import DraftWrite, carried_forward, draft_path, retire_legacy, write_draft
-from smallcap.report.figures import WeekFigures, read_ratio_history, read_week
+from smallcap.report.figures import IndexWeek, WeekFigures, read_ratio_history, read_week
 from smallcap.report.funds import FundTable, fund_table
 from smallcap.report.page import week_page
 from smallcap.settings import Settings
+from smallcap.universe import current, read
 
 
 @task(name="read week figures from marts", cache_policy=NO_CACHE)
 def week_figures(warehouse_path: Path, week_ending: date, basis: str = "weekly", form: str = "relative") -> WeekFigures:
-    return read_week(warehouse_path, week_ending, basis, form)
+    return read_week(warehouse_path, week_ending, basis, form, current())
 
 
 @task(name="compute fund performance table", cache_policy=NO_CACHE)
@@ -53,8 +54,10 @@ def draw_chart(
     release: Release,
     basis: str = "weekly",
 ) -> ChartRef:
-    history = read_ratio_history(warehouse_path, week_ending, start, basis)  # the average the draft measures from
-    render_ratio_chart(history, release.staged(paths["chart"]), release.staged(paths["chart_svg"]))
+    universe = current()
+    basis = universe.comment.deviation_basis or basis  # the average the draft measures from
+    history = read_ratio_history(warehouse_path, week_ending, start, basis, universe.comment_pair)
+    render_ratio_chart(history, release.staged(paths["chart"]), release.staged(paths["chart_svg"]), universe)
     return ChartRef(since=history["week_ending"].iloc[0].date())
 
 
@@ -76,7 +79,7 @@ def stage_drafts(
         carried = carried_forward(settings.reports_dir, figures.week_ending, lang)
         if carried:
             log.info("%s draft: analyst text carried forward from the week ending %s", lang.code, carried.week_ending)
-        text = render(lang, figures, settings.same_move_band, chart, carried, funds)
+        text = render(lang, figures, settings.same_move_band, chart, carried, funds, read(settings.universe))
         path = draft_path(settings.reports_dir, figures.week_ending, lang)
         result = write_draft(path, text, put=release.write_text, remove=release.delete)
         (log.warning if result.status == "kept" else log.info)("%s draft: %s", lang.code, result.message)
@@ -112,7 +115,7 @@ def stage_page(
 def publish_artifacts(figures: WeekFigures, drafts: dict[str, DraftWrite], chart_path: Path) -> None:
     """The drafts as the Prefect UI shows them: every line as written, with the chart itself embedded."""
     preview = preview_png(chart_path)
-    label = f"R2000G/SPX ratio chart, week ending {figures.week_ending}"
+    label = f"{figures.pair} ratio chart, week ending {figures.week_ending}"
     for code, draft in drafts.items():
         text = draft.written.read_text(encoding="utf-8")
         create_markdown_artifact(
@@ -120,19 +123,25 @@ def publish_artifacts(figures: WeekFigures, drafts: dict[str, DraftWrite], chart
             markdown=draft_markdown(text, draft.written, chart_path, preview, label),
             description=f"Draft weekly comment ({code}) for {figures.week_ending}: {draft.message}",
         )
+    small = figures.pair.split("/")[0]
+    large = figures.large_caps or (
+        IndexWeek("DJIA", 0, 0, 0, figures.dow_return_1w),
+        IndexWeek("SPX", 0, 0, 0, figures.spx_return_1w),
+    )
+    large_caps = [{"figure": f"{i.index_code} 1-week", "value": phrasing.signed_percent(i.return_1w)} for i in large]
+    window = f"{figures.window_weeks}-week MA"
     create_table_artifact(
         key="weekly-figures",
         table=[
-            {"figure": "R2000G close", "value": phrasing.number(figures.close)},
+            {"figure": f"{small} close", "value": phrasing.number(figures.close)},
             {
-                "figure": "R2000G 1-week change",
+                "figure": f"{small} 1-week change",
                 "value": f"{phrasing.signed(figures.change)} ({phrasing.signed_percent(figures.return_1w)})",
             },
-            {"figure": "DJIA 1-week", "value": phrasing.signed_percent(figures.dow_return_1w)},
-            {"figure": "SPX 1-week", "value": phrasing.signed_percent(figures.spx_return_1w)},
-            {"figure": "R2000G / SPX", "value": phrasing.percent(figures.ratio)},
+            *large_caps,
+            {"figure": figures.pair.replace("/", " / "), "value": phrasing.percent(figures.ratio)},
             {
-                "figure": f"deviation from 26-week MA ({figures.deviation_basis}, {figures.deviation_form})",
+                "figure": f"deviation from {window} ({figures.deviation_basis}, {figures.deviation_form})",
                 "value": "n/a"
                 if figures.deviation is None
                 else phrasing.signed_percent(figures.deviation)

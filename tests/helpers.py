@@ -183,3 +183,10 @@ def unit_entries(path: Path) -> dict[str, list[str]]:
             key, value = line.split("=", 1)
             entries.setdefault(key.strip(), []).append(value.strip())
     return entries
+
+
+def default_universe_text() -> str:
+    """The shipped universe file's text, to edit into another universe."""
+    from smallcap.universe import DEFAULT_FILE
+
+    return DEFAULT_FILE.read_text(encoding="utf-8")

@@ -36,15 +36,20 @@ def weekly_close(daily: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True).sort_values(["index_code", "week_ending"]).reset_index(drop=True)
 
 
-def relative_strength(weekly: pd.DataFrame) -> pd.DataFrame:
-    wide = weekly.pivot(index="week_ending", columns="index_code", values="close").dropna(subset=["R2000G", "SPX"])
-    ratio = wide["R2000G"] / wide["SPX"]
-    ma = ratio.rolling(26, min_periods=26).mean()
+def relative_strength(
+    weekly: pd.DataFrame, numerator: str = "R2000G", denominator: str = "SPX", weeks: int = 26
+) -> pd.DataFrame:
+    """numerator / denominator at each week's close and its `weeks`-week rolling mean (consecutive weeks)."""
+    wide = weekly.pivot(index="week_ending", columns="index_code", values="close").dropna(
+        subset=[numerator, denominator]
+    )
+    ratio = wide[numerator] / wide[denominator]
+    ma = ratio.rolling(weeks, min_periods=weeks).mean()
     return pd.DataFrame(
         {
             "week_ending": wide.index,
-            "numerator_close": wide["R2000G"].to_numpy(),
-            "denominator_close": wide["SPX"].to_numpy(),
+            "numerator_close": wide[numerator].to_numpy(),
+            "denominator_close": wide[denominator].to_numpy(),
             "ratio": ratio.to_numpy(),
             "ma_26w": ma.to_numpy(),
             "deviation_26w": (ratio / ma - 1).to_numpy(),

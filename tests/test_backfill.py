@@ -75,10 +75,10 @@ def test_backfill_from_2022_on_the_sample_gives_the_weekly_runs_marts(
     # The sample begins 2024-11-14: the 2022 and 2023 chunks have nothing to land and are checked off empty.
     assert [(c[1], c[2]) for c in chunks[:2]] == [(0, ""), (0, "")]
     assert all(c[2] == "R2000G,SPX,DJIA" and c[1] > 0 for c in chunks[2:])
-    # A chunk's later rows are the next chunks' to land: no chunk names them as left out.
+    # The rows are gated in one pass (not chunk by chunk), and none is named as left out.
     with duckdb.connect(out["warehouse"], read_only=True) as con:
         after = con.sql("select success from meta.validation_results where suite = 'after_week'").fetchall()
-    assert after == [(True,)] * 3
+    assert after == [(True,)]
 
 
 @pytest.mark.flow
@@ -241,11 +241,11 @@ def test_yahoo_backfill_is_cross_checked_with_fred_chunk_by_chunk(
     assert state.is_failed()
     assert state.message.startswith("chunk 3/3 (2025-11-08 to 2025-12-12): reconciliation failed: yahoo and")
     assert "SPX 2025-12-10 yahoo 6886.68 vs fred 6900.00 (-0.193 %)" in state.message
-    assert yahoo.attempts == 3  # one download per chunk
+    assert yahoo.attempts == 1  # one download for the whole range, gated in one pass
 
     fred = FredReplay().install(monkeypatch)
     out = backfill(**args)
-    assert yahoo.attempts == 4  # chunks 1 and 2 were not fetched again
+    assert yahoo.attempts == 2  # chunks 1 and 2 were not fetched again: one download of chunk 3
     assert {u.params.get("cosd") for u in fred.urls} == {"2025-11-08"}  # only chunk 3 cross-checked again
     weekly = weekly_report(
         source="yahoo", check_source="fred", week_ending=date(2025, 12, 12), data_dir=str(tmp_path / "w")

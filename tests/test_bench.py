@@ -210,3 +210,18 @@ def test_results_say_which_targets_were_missed_and_why() -> None:
     )
     assert "rebuild of the derived tables" in why and "temporary server**" not in why
     assert "nproc" not in text and "2 cores, test CPU" in text and "before 0.10 0.20 0.30" in text
+
+
+def test_product_path_bench_universe_and_plain_gate(tmp_path: Path) -> None:
+    from bench import backfill
+    from smallcap.universe import load
+
+    made = backfill.synthetic_csv(4, 1, tmp_path / "u.csv")
+    u = load(backfill.universe_file(made["codes"], tmp_path / "u.toml"))
+    assert u.codes == ("S0000", "S0001", "S0002", "S0003") and [p.name for p in u.pairs][0] == "S0001/S0000"
+    batch = pd.read_csv(tmp_path / "u.csv", parse_dates=["date"]).rename(columns={"date": "trade_date"})
+    clean = backfill.plain_gate(batch, backfill.SYNTHETIC_END, date(2026, 1, 1), list(u.codes))
+    assert not any(clean.values()), clean
+    broken = pd.concat([batch, batch.iloc[:5]], ignore_index=True).drop(index=[100])
+    bad = backfill.plain_gate(broken, backfill.SYNTHETIC_END, date(2026, 1, 1), list(u.codes))
+    assert bad["one row per (index_code, trade_date)"] == 10 and bad["every session"] == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -19,6 +20,7 @@ from smallcap.sources.fred import FredSource
 from smallcap.sources.sample import SampleSource
 from smallcap.sources.yahoo import YahooSource
 from tests import faults
+from tests.helpers import default_universe_text
 from tests.replay import FredReplay, YahooReplay
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -194,9 +196,13 @@ def test_fred_api_key_uses_the_api_and_is_never_logged_or_shown(
     assert not [r for r in caplog.records if secret in r.getMessage()]
 
 
-def test_fred_api_unknown_series_message_is_shown(fred: FredReplay, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fred_api_unknown_series_message_is_shown(
+    fred: FredReplay, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("SMALLCAP_FRED_API_KEY", "k" * 32)
-    monkeypatch.setattr("smallcap.sources.fred.SERIES", {"SPX": "NOSUCHSERIES"})
+    universe = tmp_path / "universe.toml"
+    universe.write_text(default_universe_text().replace('fred = "SP500"', 'fred = "NOSUCHSERIES"'), encoding="utf-8")
+    monkeypatch.setenv("SMALLCAP_UNIVERSE", str(universe))
     with pytest.raises(SourceError) as caught:
         FredSource(("SPX",)).extract(date(2025, 12, 1), date(2025, 12, 12))
     assert (

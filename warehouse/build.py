@@ -240,7 +240,7 @@ def build(
     indices: pd.DataFrame,
     sessions_between: Callable[[date, date], list[date]],
     meta: Mapping[str, pa.Table] | None = None,
-    pairs: Sequence[tuple[str, str]] = (RATIO_PAIR,),
+    pairs: Sequence[tuple[str, str] | tuple[str, str, int]] = (RATIO_PAIR,),
     timings: MutableMapping[str, float] | None = None,
 ) -> Path:
     """Build every model from the committed lake files into a fresh file and publish it as `target`.
@@ -250,8 +250,9 @@ def build(
     (index_code, name_en, name_ja); `sessions_between` gives the NYSE sessions for the lake's
     date range (the trading calendar stays outside SQL);
     `meta` holds the run records loaded as meta.<name>; `pairs` are the (numerator, denominator)
-    index codes of marts.relative_strength. `timings`, if given, receives the seconds spent per
-    phase: raw (inputs and the lake), staging, marts, checks (docs and tests), publish.
+    index codes of marts.relative_strength, with the moving average's window in weeks (default 26).
+    `timings`, if given, receives the seconds spent per phase: raw (inputs and the lake), staging,
+    marts, checks (docs and tests), publish.
     """
     clock = _Clock(timings)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -276,11 +277,14 @@ def build(
             con.sql("create table raw.nyse_session as select session_date::date as session_date from session_frame")
             con.register("index_frame", indices)
             con.sql("create table raw.index as select index_code, name_en, name_ja from index_frame")
-            pair_frame = pd.DataFrame(list(pairs), columns=["numerator", "denominator"], dtype="str")
+            pair_frame = pd.DataFrame(
+                [(p[0], p[1], p[2] if len(p) > 2 else 26) for p in pairs],
+                columns=["numerator", "denominator", "window_weeks"],
+            ).astype({"numerator": "str", "denominator": "str", "window_weeks": "int64"})
             con.register("pair_frame", pair_frame)
             con.sql(
-                "create table raw.ratio_pair as"
-                " select numerator || '/' || denominator as pair, numerator, denominator from pair_frame"
+                "create table raw.ratio_pair as select numerator || '/' || denominator as pair, numerator,"
+                " denominator, window_weeks::integer as window_weeks from pair_frame"
             )
             for name, records in (meta or {}).items():
                 con.register("records", records)

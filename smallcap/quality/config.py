@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from smallcap.indices import INDEX_CODES
 from smallcap.settings import Settings
 
 
@@ -20,11 +22,15 @@ class GateConfig:
     move_error: float = _default("move_error")  # beyond this it is not a market move but a data error
     revision_tolerance: float = _default("revision_tolerance")  # relative change of an already published close
     allow_revisions: bool = False
+    known_codes: Sequence[str] = INDEX_CODES  # the universe's indices: the only codes a batch may hold
 
     @classmethod
     def from_settings(cls, settings: Settings, *, allow_revisions: bool = False) -> GateConfig:
         """The bounds a run's settings give (environment variables included)."""
+        from smallcap.universe import read
+
         return cls(
+            known_codes=read(settings.universe).codes,
             move_warning=settings.move_warning,
             move_error=settings.move_error,
             revision_tolerance=settings.revision_tolerance,

@@ -34,6 +34,7 @@ from smallcap.quality.config import GateConfig
 from smallcap.quality.frames import daily_moves, revisions, session_coverage, summarize
 from smallcap.quality.records import result_rows, revision_rows
 from smallcap.quality.results import ERROR, WARNING, Finding, GateReport
+from smallcap.quality.rows import ROW_LIMIT, exact_counts, rows_for_gx, violations
 from smallcap.quality.runner import DocsSite, import_gx, run_suites
 from smallcap.quality.suites import gate_suites
 
@@ -111,8 +112,14 @@ def validate(
     if _preloading is not None:
         _preloading.join()  # one importer at a time: the main thread waits rather than racing it
     import_gx()  # before the suites are built: they create GX expectations
-    revised = revisions(batch, published)
-    findings, pages = run_suites(gate_suites(batch, week_ending, today, revised, config, required), docs)
+    revised = revisions(batch, published, config.known_codes)
+    bad, rows = None, batch
+    if len(batch) > ROW_LIMIT:  # GX sees every row that breaks a row rule, and a sample: the same verdict
+        bad = violations(batch, today, config.known_codes)
+        rows = rows_for_gx(batch, bad)
+    findings, pages = run_suites(gate_suites(batch, week_ending, today, revised, config, required, rows), docs)
+    if bad is not None:
+        findings = exact_counts(findings, bad)
     return GateReport(
         checks=findings,
         revisions=revision_rows(revised, config.revision_tolerance),

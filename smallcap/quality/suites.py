@@ -16,6 +16,7 @@ import pandas as pd
 from smallcap.indices import INDEX_CODES
 from smallcap.quality.config import GateConfig
 from smallcap.quality.frames import after_end, daily_moves, session_coverage, summarize
+from smallcap.quality.rows import known_codes_rule
 from smallcap.sources.batch import COLUMNS
 
 
@@ -34,13 +35,16 @@ def gate_suites(
     revised: pd.DataFrame,
     config: GateConfig,
     required: Sequence[str] = INDEX_CODES,
+    rows: pd.DataFrame | None = None,
 ) -> list[Suite]:
-    """The suites in the order they run; `revised` is frames.revisions(batch, published)."""
+    """The suites in the order they run; `revised` is frames.revisions(batch, published). `rows`: the
+    frame the row suite validates (default the batch; for a large batch see smallcap.quality.rows)."""
+    known = config.known_codes
     suites = [
-        ("daily_close", batch, _row_expectations(today)),
+        ("daily_close", batch if rows is None else rows, _row_expectations(today, known)),
         ("index_summary", summarize(batch), _summary_expectations(week_ending, required)),
-        ("session_coverage", session_coverage(batch, week_ending), _coverage_expectations(week_ending)),
-        ("daily_move", daily_moves(batch), _move_expectations(config)),
+        ("session_coverage", session_coverage(batch, week_ending, known), _coverage_expectations(week_ending)),
+        ("daily_move", daily_moves(batch, known), _move_expectations(config)),
         ("revisions", revised, _revision_expectations(config)),
         ("after_week", after_end(batch), _after_week_expectations(week_ending)),
     ]
@@ -50,7 +54,7 @@ def gate_suites(
     ]
 
 
-def _row_expectations(today: date) -> list[tuple[str, Any]]:
+def _row_expectations(today: date, known: Sequence[str] = INDEX_CODES) -> list[tuple[str, Any]]:
     import great_expectations.expectations as gxe
 
     return [
@@ -68,8 +72,8 @@ def _row_expectations(today: date) -> list[tuple[str, Any]]:
             gxe.ExpectCompoundColumnsToBeUnique(column_list=["index_code", "trade_date"]),
         ),
         (
-            "index_code is one of " + ",".join(INDEX_CODES),
-            gxe.ExpectColumnValuesToBeInSet(column="index_code", value_set=list(INDEX_CODES)),
+            known_codes_rule(known),
+            gxe.ExpectColumnValuesToBeInSet(column="index_code", value_set=list(known)),
         ),
         (
             f"trade_date not in the future (after {today})",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from smallcap.report import phrasing
+from smallcap.universe import Universe, read
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -47,8 +48,9 @@ def _style() -> dict[str, object]:
     }
 
 
-def ratio_figure(history: pd.DataFrame) -> Figure:
-    """Draw `history` (week_ending, ratio, ma_26w; ratios as fractions) on a new figure."""
+def ratio_figure(history: pd.DataFrame, universe: Universe | None = None) -> Figure:
+    """Draw `history` (week_ending, ratio, ma_26w; ratios as fractions) on a new figure, named after the
+    universe's comment pair (default: the shipped universe's, R2000G ÷ SPX)."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display on a server or in CI
@@ -61,10 +63,14 @@ def ratio_figure(history: pd.DataFrame) -> Figure:
     weeks = pd.to_datetime(history["week_ending"])
     ratio = history["ratio"].astype(float) * 100
     ma = history["ma_26w"].astype(float) * 100
+    universe = universe or read()
+    pair = universe.comment
+    num, den = universe.index(pair.numerator), universe.index(pair.denominator)
+    ratio_label = f"{num.name_ja}÷{den.name_ja}"
     with plt.rc_context(_style()):
         fig, ax = plt.subplots(figsize=(8, 4.5), dpi=150)
-        ax.plot(weeks, ratio, label=RATIO_LABEL, color="#1f5f99", linewidth=1.8)
-        ax.plot(weeks, ma, label=MA_LABEL, color="#d9822b", linestyle="--", linewidth=1.6)
+        ax.plot(weeks, ratio, label=ratio_label, color="#1f5f99", linewidth=1.8)
+        ax.plot(weeks, ma, label=f"{pair.window_weeks}週移動平均", color="#d9822b", linestyle="--", linewidth=1.6)
         last_week, last = weeks.iloc[-1], history.iloc[-1]
         ax.plot([last_week], [ratio.iloc[-1]], "o", color="#1f5f99", markersize=5)
         ax.annotate(
@@ -78,8 +84,8 @@ def ratio_figure(history: pd.DataFrame) -> Figure:
             arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.8},
         )
         first = weeks.iloc[0].date()
-        ax.set_title(f"小型成長株とSP500の相対比較の推移({phrasing.month_ja(first)}以降、週次)")
-        ax.set_ylabel(RATIO_LABEL)
+        ax.set_title(f"小型成長株と{den.name_ja}の相対比較の推移({phrasing.month_ja(first)}以降、週次)")
+        ax.set_ylabel(ratio_label)
         ax.set_xlabel("週末(NY市場の週の最終営業日)")
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=None))  # as many decimals as the ticks need
         locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
@@ -87,17 +93,19 @@ def ratio_figure(history: pd.DataFrame) -> Figure:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: phrasing.month_ja(mdates.num2date(x).date())))
         ax.grid(alpha=0.3)
         ax.legend(loc="best", framealpha=0.85, edgecolor="none")
-        fig.text(0.99, 0.01, "出所: Russell 2000 Growth、S&P 500 の週末終値", ha="right", va="bottom", fontsize=9)
+        fig.text(0.99, 0.01, f"出所: {num.name_en}、{den.name_en} の週末終値", ha="right", va="bottom", fontsize=9)
         fig.autofmt_xdate(rotation=0, ha="center")
         fig.tight_layout()
     return fig
 
 
-def render_ratio_chart(history: pd.DataFrame, png: Path, svg: Path | None = None) -> list[Path]:
+def render_ratio_chart(
+    history: pd.DataFrame, png: Path, svg: Path | None = None, universe: Universe | None = None
+) -> list[Path]:
     """Draw `history` to `png` (and `svg`); returns the files written."""
     import matplotlib.pyplot as plt
 
-    fig = ratio_figure(history)
+    fig = ratio_figure(history, universe)
     written: list[Path] = []
     try:
         with plt.rc_context(_style()):

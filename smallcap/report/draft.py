@@ -13,16 +13,17 @@ text itself. Where it is shown as Markdown, smallcap.report.markdown keeps it so
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from smallcap.report import phrasing
-from smallcap.report.figures import WeekFigures
+from smallcap.report.figures import IndexWeek, WeekFigures
 from smallcap.report.funds import PERIODS, FundTable
 from smallcap.report.sections import AnalystText, Layout, Section, parse
+from smallcap.universe import IndexSpec, Universe, read
 
 _env = Environment(
     loader=PackageLoader("smallcap.report", "templates"),
@@ -55,12 +56,15 @@ class Language:
     background_placeholder: str
     outlook_placeholder: str
     review: Callable[[date], str]
+    ratio_heading: Callable[[IndexSpec, IndexSpec], str]  # the ratio section's heading for the comment's pair
     date: Callable[[date], str]
     month: Callable[[date], str]
     verb: Callable[[float, float | None], str]
     comparison: Callable[[float, float, float, float], str]
     points: Callable[[float], str]  # a deviation in percentage points of the ratio
     month_end: Callable[[date], str]  # a fund table dated at a month end
+    compare: Callable[[float, Sequence[tuple[str, float]], float], str]  # against the universe's large caps
+    index_name: Callable[[IndexSpec], str]  # how the comparison sentence names an index
 
 
 JA = Language(
@@ -69,10 +73,10 @@ JA = Language(
     layout=Layout(
         ratio_heading="小型成長株相場とラッセル2000グロース VS SP500",
         figure_lines=(
-            re.compile(r"^\d{4}年\d{1,2}[月年]\d{1,2}日の米国小型成長株インデックス\(Russell 2000 Growth\)は、"),
-            re.compile(r"^主要インデックスのNYダウ\(前週末比"),
-            re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日時点の、ラッセル2000グロース÷SP500は"),
-            re.compile(r"^26週移動平均との乖離は(、26週分のデータ|[+-]?\d)"),
+            re.compile(r"^\d{4}年\d{1,2}[月年]\d{1,2}日の米国小型成長株インデックス\(.+?\)は、"),
+            re.compile(r"^主要インデックスの.+?\(前週末比"),
+            re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日時点の、.+÷.+は"),
+            re.compile(r"^\d+週移動平均との乖離は(、\d+週分のデータ|[+-]?\d)"),
         ),
         marker=re.compile(r"^【(記入してください|要確認)[^】]*】$"),
     ),
@@ -80,6 +84,7 @@ JA = Language(
     placeholder="【記入してください】",
     background_placeholder="【記入してください: 今週の相場の背景】",
     outlook_placeholder="【記入してください: 見通し】",
+    ratio_heading=lambda n, d: f"小型成長株相場と{n.name_ja} VS {d.name_ja}",
     review=lambda d: f"【要確認: {phrasing.date_ja(d)}のコメントから引き継ぎ。見直したらこの行を削除してください】",
     date=phrasing.date_ja,
     month=phrasing.month_ja,
@@ -87,6 +92,8 @@ JA = Language(
     comparison=phrasing.comparison,
     points=phrasing.signed_points_ja,
     month_end=phrasing.month_end_ja,
+    compare=phrasing.compare_ja,
+    index_name=lambda i: i.name_ja,
 )
 
 EN = Language(
@@ -95,10 +102,10 @@ EN = Language(
     layout=Layout(
         ratio_heading="Small-cap growth and Russell 2000 Growth vs S&P 500",
         figure_lines=(
-            re.compile(r"^On .+, the US small-cap growth index \(Russell 2000 Growth\) closed at "),
-            re.compile(r"^It moved (in line with|ahead of|behind) the (major indices|Dow)"),
-            re.compile(r"^As of .+, Russell 2000 Growth ÷ S&P 500 was "),
-            re.compile(r"^and the deviation from its 26-week moving average "),
+            re.compile(r"^On .+, the US small-cap growth index \(.+?\) closed at "),
+            re.compile(r"^It moved (in line with|ahead of|behind) "),
+            re.compile(r"^As of .+, .+ ÷ .+ was "),
+            re.compile(r"^and the deviation from its \d+-week moving average "),
         ),
         marker=re.compile(r"^\[(To be written|Review)[^\]]*\]$"),
     ),
@@ -106,6 +113,7 @@ EN = Language(
     placeholder="[To be written]",
     background_placeholder="[To be written: this week's market background]",
     outlook_placeholder="[To be written: outlook]",
+    ratio_heading=lambda n, d: f"Small-cap growth and {n.name_en} vs {d.name_en}",
     review=lambda d: f"[Review: carried forward from the comment of {phrasing.date_en(d)}; delete this line when done]",
     date=phrasing.date_en,
     month=phrasing.month_en,
@@ -113,6 +121,8 @@ EN = Language(
     comparison=phrasing.comparison_en,
     points=phrasing.signed_points_en,
     month_end=phrasing.month_end_en,
+    compare=phrasing.compare_en,
+    index_name=lambda i: i.phrase,
 )
 
 LANGUAGES = {"ja": JA, "en": EN}
@@ -144,8 +154,17 @@ def render(
     chart: ChartRef | None = None,
     carried: Carried | None = None,
     funds: FundTable | None = None,
+    universe: Universe | None = None,
 ) -> str:
-    """The draft in `lang`. `funds` None means no fund table is configured."""
+    """The draft in `lang`. `funds` None means no fund table is configured. `universe` names the
+    indices (default: the shipped universe's three)."""
+    universe = universe or read()
+    num, den = (universe.index(c) for c in f.pair.split("/"))
+    large = f.large_caps or (
+        IndexWeek("DJIA", f.dow_return_1w, 0, 0, f.dow_return_1w),
+        IndexWeek("SPX", f.spx_return_1w, 0, 0, f.spx_return_1w),
+    )
+    named = [(lang.index_name(universe.index(i.index_code)), i.return_1w) for i in large]
     chart = chart or ChartRef()
     prior = carried.text if carried else AnalystText()
     sections = prior.sections if prior.sections else [Section(h, "") for h in lang.default_sections]
@@ -155,14 +174,30 @@ def render(
         change=phrasing.signed(f.change),
         return_1w=phrasing.signed_percent(f.return_1w),
         verb=lang.verb(f.change, f.last_week_change),
-        comparison=lang.comparison(f.return_1w, f.dow_return_1w, f.spx_return_1w, band),
+        comparison=lang.compare(f.return_1w, named, band),
+        small_en=num.name_en,
+        pair_ja=f"{num.name_ja}÷{den.name_ja}",
+        pair_en=f"{num.name_en} ÷ {den.name_en}",
+        denominator_ja=den.name_ja,
+        denominator_en=den.name_en,
+        window=f.window_weeks,
+        others=[
+            {
+                "name_ja": o.name_ja or universe.index(o.index_code).name_ja,
+                "name_en": o.name_en or universe.index(o.index_code).name_en,
+                "close": phrasing.number(o.close),
+                "change": phrasing.signed(o.change),
+                "return_1w": phrasing.signed_percent(o.return_1w),
+            }
+            for o in f.others
+        ],
         numerator=phrasing.number(f.numerator_close),
         denominator=phrasing.number(f.denominator_close),
         ratio=phrasing.percent(f.ratio),
         deviation_26w=_deviation(f, lang),
         background=_block(prior.background, lang.background_placeholder, carried, lang),
         sections=[{"heading": s.heading, "body": _block(s.body, lang.placeholder, carried, lang)} for s in sections],
-        ratio_heading=lang.layout.ratio_heading,
+        ratio_heading=lang.ratio_heading(num, den),
         outlook=_block(prior.outlook, lang.outlook_placeholder, carried, lang),
         chart_since=None if chart.since is None else lang.month(chart.since),
         fund_date=None if funds is None else (lang.month_end if funds.month_end else lang.date)(funds.as_of),

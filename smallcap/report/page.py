@@ -88,7 +88,7 @@ def figures_context(f: WeekFigures) -> dict[str, Any]:
         "indices": [
             {
                 "code": i.index_code,
-                "name": _NAMES.get(i.index_code, i.index_code),
+                "name": i.name_en or _NAMES.get(i.index_code, i.index_code),
                 "close": phrasing.number(i.close),
                 "prev_close": phrasing.number(i.prev_close),
                 "change": phrasing.signed(i.change),
@@ -97,8 +97,8 @@ def figures_context(f: WeekFigures) -> dict[str, Any]:
             for i in f.indices
         ],
         "ratio_line": (
-            f"R2000G ÷ SPX = {phrasing.number(f.numerator_close)} / {phrasing.number(f.denominator_close)}"
-            f" = {phrasing.percent(f.ratio)}"
+            f"{f.pair.replace('/', ' ÷ ')} = {phrasing.number(f.numerator_close)}"
+            f" / {phrasing.number(f.denominator_close)} = {phrasing.percent(f.ratio)}"
         ),
         "ma_26w": None if ma is None else phrasing.percent(ma),
         "deviation": _deviation(f),

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -140,21 +141,35 @@ def comparison(small: float, dow: float, spx: float, band: float = 0.005) -> str
     below both, beyond the band); otherwise each index gets its own: a return between the two is
     in line with neither.
     """
-    to_dow, to_spx = relation(small, dow, band), relation(small, spx, band)
-    dow_text, spx_text = f"NYダウ(前週末比{signed_percent(dow)})", f"SP500(前週末比{signed_percent(spx)})"
-    if to_dow == to_spx:
-        return f"{dow_text}および{spx_text}{_ENDS_JA[to_spx]}"
-    return f"{dow_text}{_GOES_ON_JA[to_dow]}{spx_text}{_ENDS_JA[to_spx]}"
+    return compare_ja(small, [("NYダウ", dow), ("SP500", spx)], band)
 
 
 def comparison_en(small: float, dow: float, spx: float, band: float = 0.005) -> str:
     """The same rule as `comparison`, in English, after "It moved"."""
-    to_dow, to_spx = relation(small, dow, band), relation(small, spx, band)
-    dow_text = f"the Dow (week on week {signed_percent(dow)})"
-    spx_text = f"the S&P 500 (week on week {signed_percent(spx)})"
-    if to_dow == to_spx:
-        return f"{_EN[to_spx]} the major indices, {dow_text} and {spx_text}"
-    return f"{_EN[to_dow]} {dow_text} and {_EN[to_spx]} {spx_text}, the major indices"
+    return compare_en(small, [("the Dow", dow), ("the S&P 500", spx)], band)
+
+
+def compare_ja(small: float, others: Sequence[tuple[str, float]], band: float = 0.005) -> str:
+    """`comparison` against any large caps, each (Japanese name, weekly return), in the universe file's order."""
+    relations = [relation(small, r, band) for _, r in others]
+    texts = [f"{name}(前週末比{signed_percent(r)})" for name, r in others]
+    if len(set(relations)) == 1:
+        joined = "、".join(texts[:-1]) + "および" + texts[-1] if len(texts) > 1 else texts[0]
+        return f"{joined}{_ENDS_JA[relations[-1]]}"
+    leading = "".join(t + _GOES_ON_JA[rel] for t, rel in zip(texts[:-1], relations[:-1], strict=True))
+    return f"{leading}{texts[-1]}{_ENDS_JA[relations[-1]]}"
+
+
+def compare_en(small: float, others: Sequence[tuple[str, float]], band: float = 0.005) -> str:
+    """`comparison_en` against any large caps, each (name in running text, weekly return)."""
+    relations = [relation(small, r, band) for _, r in others]
+    texts = [f"{name} (week on week {signed_percent(r)})" for name, r in others]
+    if len(texts) == 1:
+        return f"{_EN[relations[0]]} {texts[0]}"
+    if len(set(relations)) == 1:
+        return f"{_EN[relations[-1]]} the major indices, " + ", ".join(texts[:-1]) + f" and {texts[-1]}"
+    parts = [f"{_EN[rel]} {t}" for t, rel in zip(texts, relations, strict=True)]
+    return ", ".join(parts[:-1]) + f" and {parts[-1]}, the major indices"
 
 
 def date_ja(d: date) -> str:

@@ -30,7 +30,7 @@ class Source(Protocol):
 def get_source(
     name: str, csv_path: Path | None = None, codes: Sequence[str] | None = None, *, fred_api_key: str | None = None
 ) -> Source:
-    """The named source; `codes` limits a live source to some indices (default: all three).
+    """The named source; `codes` limits a live source to some indices (default: all the universe's).
 
     `fred_api_key`: a FRED API key found by the caller (e.g. in a Prefect Secret block); without it
     FRED uses SMALLCAP_FRED_API_KEY, else its keyless CSV download.
@@ -59,7 +59,7 @@ def refuse_unusable(name: str, csv_path: Path | None) -> None:
     """What no run of `name` could get past, found before one starts: FRED as the primary source (it has
     no R2000G: a cross-check source only) or a CSV file that is not there. Raises SourceError naming it."""
     if name == "fred":
-        get_source(name)  # refuses all three indices, naming the one FRED lacks
+        get_source(name)  # refuses the universe's indices, naming one FRED lacks
     if name == "csv" and csv_path is not None:
         from smallcap.sources.csv_file import require_file
 
@@ -68,10 +68,9 @@ def refuse_unusable(name: str, csv_path: Path | None) -> None:
 
 def carried_by(name: str) -> tuple[str, ...]:
     """The index codes a source can deliver."""
-    if name == "fred":
-        from smallcap.sources.fred import SERIES
+    from smallcap.universe import current
 
-        return tuple(SERIES)
-    from smallcap.indices import INDEX_CODES
-
-    return INDEX_CODES
+    universe = current()
+    if name in ("fred", "yahoo"):
+        return tuple(universe.symbols(name))
+    return universe.codes

@@ -19,10 +19,11 @@ import httpx
 import pandas as pd
 
 from smallcap.errors import SourceError, TransientSourceError
-from smallcap.indices import INDEX_CODES
 from smallcap.sources.batch import from_long_text
+from smallcap.universe import current, read
 
-SERIES: dict[str, str] = {"SPX": "SP500", "DJIA": "DJIA"}
+# The shipped universe's series; a run's come from its universe file (symbols.fred).
+SERIES: dict[str, str] = read().symbols("fred")
 CSV_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
 API_URL = "https://api.stlouisfed.org/fred/series/observations"
 MISSING = {"", "."}  # FRED marks a day without a value (a holiday) either way
@@ -94,22 +95,25 @@ def observations(frame: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
 class FredSource:
     name = "fred"
     origin: Path | None = None
-    carries: tuple[str, ...] = tuple(SERIES)
     # Where requests go; None is the real network. Tests replay recorded answers through httpx.MockTransport.
     transport: httpx.BaseTransport | None = None
 
     def __init__(
         self, codes: Sequence[str] | None = None, timeout: float | None = None, api_key: str | None = None
     ) -> None:
-        self.codes = tuple(codes or INDEX_CODES)
+        universe = current()
+        self.series = universe.symbols("fred")
+        self.codes = tuple(codes or universe.codes)
         # None: SMALLCAP_FRED_API_KEY, read at each extract (a key passed in wins).
         self.api_key = api_key
-        if "R2000G" in self.codes:
+        lacking = [universe.index(c) for c in self.codes if c in universe.codes and c not in self.series]
+        if lacking:
+            carried = " and ".join(f"{c} ({s})" for c, s in self.series.items()) or "nothing"
             raise SourceError(
-                "FRED has no Russell 2000 Growth (R2000G) series; it carries only SPX (SP500) and DJIA (DJIA): "
+                f"FRED has no {lacking[0].name_en} ({lacking[0].code}) series; it carries only {carried}: "
                 "use --source yahoo, optionally with --check-source fred"
             )
-        unknown = [c for c in self.codes if c not in SERIES]
+        unknown = [c for c in self.codes if c not in self.series]
         if unknown:
             raise SourceError(f"FRED source has no series for {', '.join(unknown)}")
         if timeout is None:
@@ -136,7 +140,7 @@ class FredSource:
         return from_long_text(text, self.name, start, end)
 
     def _fetch(self, client: httpx.Client, code: str, start: date, end: date, key: str | None) -> pd.DataFrame:
-        series = SERIES[code]
+        series = self.series[code]
         label = f"fred {series} ({code})"
         try:
             if key:

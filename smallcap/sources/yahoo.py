@@ -20,10 +20,11 @@ import pandas as pd
 
 from smallcap.calendar import last_final_day
 from smallcap.errors import SourceError, TransientSourceError
-from smallcap.indices import INDEX_CODES
 from smallcap.sources.batch import from_long_text
+from smallcap.universe import current, read
 
-SYMBOLS: dict[str, str] = {"R2000G": "^RUO", "SPX": "^GSPC", "DJIA": "^DJI"}
+# The shipped universe's symbols; a run's come from its universe file (symbols.yahoo).
+SYMBOLS: dict[str, str] = read().symbols("yahoo")
 
 # yfinance's summary line after a failed download: "['^RUO', '^DJI']: YFRateLimitError('Too Many ...')"
 _FAILED = re.compile(r"^(\[.*?\]): (.+)$", re.DOTALL)
@@ -71,7 +72,7 @@ def _yfinance_errors() -> Iterator[dict[str, str]]:
 
 
 def _label(symbols: Sequence[str]) -> str:
-    codes = {s: c for c, s in SYMBOLS.items()}
+    codes = {s: c for c, s in current().symbols("yahoo").items()}
     return ", ".join(f"{s} ({codes.get(s, '?')})" for s in symbols)
 
 
@@ -127,13 +128,13 @@ def _download(symbols: list[str], start: date, end_exclusive: date) -> pd.DataFr
 class YahooSource:
     name = "yahoo"
     origin: Path | None = None
-    carries: tuple[str, ...] = INDEX_CODES
 
     def __init__(
         self, codes: Sequence[str] | None = None, now: Callable[[], datetime] = lambda: datetime.now(UTC)
     ) -> None:
-        self.codes = tuple(codes or INDEX_CODES)
-        unknown = [c for c in self.codes if c not in SYMBOLS]
+        self.symbols = current().symbols("yahoo")
+        self.codes = tuple(codes or self.symbols)
+        unknown = [c for c in self.codes if c not in self.symbols]
         if unknown:
             raise SourceError(f"Yahoo Finance source has no symbol for {', '.join(unknown)}")
         self.now = now
@@ -143,7 +144,7 @@ class YahooSource:
         end = min(end, last_final_day(self.now()))
         if end < start:
             raise SourceError(f"yahoo: empty window {start} to {end}")
-        symbols = [SYMBOLS[c] for c in self.codes]
+        symbols = [self.symbols[c] for c in self.codes]
         with _yfinance_errors() as causes:
             try:
                 # yfinance's end is exclusive: ask for the day after the last one wanted.
@@ -153,7 +154,7 @@ class YahooSource:
                     f"yahoo {_label(symbols)}: yfinance error {type(exc).__name__}: {exc}"
                 ) from None
         closes = closes_from_download(raw, symbols, causes)
-        codes = {s: c for c, s in SYMBOLS.items()}
+        codes = {s: c for c, s in self.symbols.items()}
         long = closes.rename_axis("date").reset_index()
         long = long.melt(id_vars="date", var_name="source_symbol", value_name="close").dropna(subset=["close"])
         text = pd.DataFrame(

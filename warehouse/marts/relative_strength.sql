@@ -1,13 +1,15 @@
--- Weekly ratio of each pair in raw.ratio_pair (the product's: small-cap growth against the
--- S&P 500). ma_26w is the mean of the 26 weekly ratios ending that week (calendar weeks, this one
--- included); with fewer it is NULL, never a shorter average. ma_26w_daily averages the daily
--- ratios of every session in the same 26 weeks (NULL exactly when ma_26w is). The analyst's own
+-- Weekly ratio of each pair in raw.ratio_pair (the universe file's; the product's: small-cap growth
+-- against the S&P 500). ma_26w is the mean of the pair's window_weeks (26 unless the universe file
+-- says otherwise) weekly ratios ending that week (calendar weeks, this one included); with fewer it
+-- is NULL, never a shorter average. ma_26w_daily averages the daily ratios of every session in the
+-- same weeks (NULL exactly when ma_26w is). The analyst's own
 -- definition of the printed deviation is unknown, so every form is here: relative (ratio / MA - 1)
 -- and points (ratio - MA, in the ratio's own units), on either basis.
 create or replace table marts.relative_strength as
 with pair as (
     select
         p.pair,
+        p.window_weeks,
         n.week_ending,
         w.week_no,
         n.close as numerator_close,
@@ -35,20 +37,20 @@ daily_week as (
     join staging.stg_trading_week as w
         using (week_start)
 ),
--- Both averages over one window: where all 26 weekly ratios exist, the 26 weeks' daily sums are
--- those of exactly these rows.
+-- Both averages over one window: where all the window's weekly ratios exist, its weeks' daily sums
+-- are those of exactly these rows.
 averaged as (
     select
         pair.*,
-        case when count(*) over last_26 = 26 then avg(pair.ratio) over last_26 end as ma_26w,
+        case when count(*) over last_26 = pair.window_weeks then avg(pair.ratio) over last_26 end as ma_26w,
         case
-            when count(*) over last_26 = 26
+            when count(*) over last_26 = pair.window_weeks
                 then sum(daily_week.ratio_sum) over last_26 / sum(daily_week.sessions) over last_26
         end as ma_26w_daily
     from pair
     left join daily_week
         using (pair, week_no)
-    window last_26 as (partition by pair.pair order by pair.week_no range between 25 preceding and current row)
+    window last_26 as (partition by pair.pair order by pair.week_no range between pair.window_weeks - 1 preceding and current row)
 )
 select
     pair,
