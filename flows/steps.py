@@ -38,7 +38,14 @@ from tasks.land import land_batch, stage_commit
 from tasks.load import build_warehouse
 from tasks.reconcile import quarantine_disagreement, reconcile_batches
 from tasks.record import record_revisions, record_run, record_validation, stage_records, write_records
-from tasks.validate import committed_closes, publish_gate_summary, quarantine_batch, validate_batch, verify_lake
+from tasks.validate import (
+    committed_closes,
+    publish_gate_summary,
+    quarantine_batch,
+    track_fund,
+    validate_batch,
+    verify_lake,
+)
 from tasks.verdict import reject_batch
 from warehouse.health import warehouse_health
 
@@ -222,6 +229,8 @@ def gate(
     config = GateConfig.from_settings(settings, allow_revisions=allow_revisions)
     site = DocsSite(settings.docs_dir, settings.gx_results_dir, run.run_name) if docs else None
     report = validate_batch(batch, week_ending, run.today, truth, config, site, required)
+    if settings.tracking_check and settings.source == "yahoo" and "R2000G" in codes:
+        report = track_fund(report, batch, settings.tracking_fund, settings.tracking_band_pp)
     if screen and not report.success:
         run.batch_id, run.batch_rows = None, 0
         return report

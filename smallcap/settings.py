@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     # is a warning. The band is a first choice, to re-derive from real IWO history (see README).
     tracking_check: bool = False
     tracking_band_pp: float = Field(default=0.75, gt=0)
+    tracking_fund: str = "IWO"  # Yahoo's symbol of the fund compared with R2000G
     # Transient source failures are retried this many times, waiting base, 2×base, 4×base … seconds.
     extract_retries: int = 3
     extract_retry_delay_seconds: float = 30.0

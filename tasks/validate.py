@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -9,11 +10,13 @@ from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from smallcap.errors import SourceError
 from smallcap.indices import INDEX_CODES
 from smallcap.lake import commits, truth
-from smallcap.quality import gate, quarantine
+from smallcap.quality import gate, quarantine, tracking
 from smallcap.quality.gate import DocsSite, GateConfig, GateReport
 from smallcap.report.page import verdict_page
+from smallcap.sources.yahoo import fund_history
 
 
 @task(name="verify committed lake files", cache_policy=NO_CACHE)
@@ -52,6 +55,21 @@ def validate_batch(
     return gate.validate(
         batch, week_ending=week_ending, today=today, published=published, config=config, docs=docs, required=required
     )
+
+
+@task(name="compare R2000G with its tracking fund", cache_policy=NO_CACHE)
+def track_fund(report: GateReport, batch: pd.DataFrame, fund: str, band_pp: float) -> GateReport:
+    """The gate's verdict with one more warning check: R2000G's daily moves against a fund that tracks it."""
+    index = tracking.index_closes(batch, "R2000G")
+    if len(index) < 2:
+        return report
+    try:
+        closes, dividends = fund_history(fund, index.index.min().date(), index.index.max().date())
+    except SourceError as exc:  # a plausibility check: without the fund's answer the batch is not compared
+        missing = gate.Finding(f"{fund} answers", "tracking", False, 0, [{"error": str(exc)}], severity=gate.WARNING)
+        return replace(report, checks=[*report.checks, missing])
+    found = tracking.strays(index, closes, dividends, band_pp)
+    return replace(report, checks=[*report.checks, tracking.tracking_finding(found, "R2000G", fund, band_pp)])
 
 
 @task(name="quarantine rejected batch", cache_policy=NO_CACHE)

@@ -3,7 +3,9 @@ R2000G closes (tests/fixtures/build_fixtures.py), not recorded."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +13,7 @@ from smallcap.quality.tracking import strays
 from smallcap.settings import Settings
 from smallcap.sources.yahoo import YahooSource, fund_history
 from tests import faults
+from tests.helpers import run_logs
 from tests.replay import FredReplay, YahooReplay, ok, yahoo_chart
 
 START, END = date(2024, 11, 14), date(2025, 12, 12)
@@ -72,3 +75,30 @@ def test_the_band_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMALLCAP_TRACKING_BAND_PP", "0")
     with pytest.raises(Exception, match="SMALLCAP_TRACKING_BAND_PP: Input should be greater than 0"):
         Settings()
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_run_with_the_check_on_warns_on_the_stray_days_and_publishes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import duckdb
+
+    from flows.weekly_report import weekly_report
+
+    monkeypatch.setenv("SMALLCAP_TRACKING_CHECK", "true")
+    wrong = YahooReplay({s: yahoo_chart(s) for s in ("^RUO", "^GSPC", "^DJI", "IWO")})
+    wrong.always(faults.on(("^RUO",), lambda request, payload: ok(_raise_close(payload, 1705.31, 1725.31))))
+    wrong.install(monkeypatch)
+    state = weekly_report(source="yahoo", week_ending=END, data_dir=str(tmp_path), return_state=True)
+    assert state.is_completed(), state.message
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.sql(
+            "select expectation, severity, success, unexpected_count, sample from meta.validation_results"
+            " where suite = 'tracking'"
+        ).fetchall()
+    [(expectation, severity, success, count, sample)] = rows
+    assert expectation == f"R2000G daily move within {BAND:g} pp of IWO's (dividend days aside)"
+    assert (severity, success, count) == ("warning", False, 2)
+    assert [row["trade_date"] for row in json.loads(sample)] == ["2025-12-10", "2025-12-11"]
+    logged = [log.message for log in run_logs(state.state_details.flow_run_id)]
+    assert any(m.startswith("gate warning (batch passes): R2000G daily move within") for m in logged)

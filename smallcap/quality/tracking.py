@@ -12,6 +12,8 @@ from datetime import date
 
 import pandas as pd
 
+from smallcap.quality.results import WARNING, Finding
+
 
 @dataclass(frozen=True)
 class Stray:
@@ -46,3 +48,30 @@ def strays(index: pd.Series, fund: pd.Series, dividend_days: set[date], band_pp:
         if abs(row["index"] - row["fund"]) > band_pp:
             found.append(Stray(when, float(row["index"]), float(row["fund"])))
     return found
+
+
+def index_closes(batch: pd.DataFrame, index_code: str) -> pd.Series:
+    """One index's closes from a batch (index_code, trade_date, close), indexed by trade date."""
+    rows = batch[batch["index_code"] == index_code]
+    return pd.Series(rows["close"].to_numpy(dtype=float), index=pd.to_datetime(rows["trade_date"]), name=index_code)
+
+
+def tracking_finding(found: list[Stray], index_code: str, fund: str, band_pp: float, sample: int = 20) -> Finding:
+    """The comparison as one of the gate's findings: a warning naming each stray day (the batch passes)."""
+    return Finding(
+        expectation=f"{index_code} daily move within {band_pp:g} pp of {fund}'s (dividend days aside)",
+        suite="tracking",
+        success=not found,
+        unexpected_count=len(found),
+        sample=[
+            {
+                "index_code": index_code,
+                "trade_date": f"{s.trade_date:%Y-%m-%d}",
+                "index_move_pct": round(s.index_move, 2),
+                f"{fund}_move_pct": round(s.fund_move, 2),
+            }
+            for s in found[:sample]
+        ],
+        severity=WARNING,
+        kind="tracking_fund_moves",
+    )
