@@ -4,6 +4,7 @@ warehouse build. Resumable: each chunk is committed with its checkpoint (meta.ba
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 from prefect import flow, get_run_logger
@@ -14,7 +15,6 @@ from flows import steps
 from flows.alerts import notify_webhook
 from smallcap import backfill as plan_
 from smallcap.errors import SmallcapError
-from smallcap.lake.batches import batch_id
 from smallcap.publish import Release
 from smallcap.quality.gate import preload as preload_gate
 from smallcap.settings import Settings
@@ -158,20 +158,23 @@ def _land_chunk(
                 batch = steps.extract(run, chunk.start, chunk.end, codes=run.only or None, label=chunk.label)
             if run.only and "index_code" in batch:  # a file source holds every index: keep the ones filled
                 batch = _only(batch, run.only)
-            present = [c for c in codes if "index_code" in batch and (batch["index_code"] == c).any()]
+            have = set(batch["index_code"].unique()) if "index_code" in batch else set()
+            present = [c for c in codes if c in have]
+            landed = None
             if batch.empty and not seen:  # before the source's history begins: checked off, so a resume skips it
                 get_run_logger().info("%s: the source has no closes this early; nothing to land", where)
             elif passed is not None:
                 steps.cross_check(run, batch, chunk.start, chunk.end, label=chunk.label)
-                steps.commit(run, batch, release)
+                landed = steps.commit(run, batch, release)
             else:
                 begun = [c for c in run.universe.started_by(chunk.end) if c in codes]
                 required = plan_.required_indices(present, seen, last, begun)
                 steps.gate(run, batch, allow_revisions, chunk.end, required, False)
                 steps.cross_check(run, batch, chunk.start, chunk.end, label=chunk.label)
-                steps.commit(run, batch, release)
+                landed = steps.commit(run, batch, release)
             about = {"source": settings.source, "source_ref": ref, "flow_run_id": run.flow_run_id}
-            bid = batch_id(batch) if not batch.empty else ""
+            # The batch id is in the landed files' names (batch-<id>.parquet): not hashed a second time.
+            bid = Path(landed.files[0].path).stem.removeprefix("batch-") if landed and landed.files else ""
             record_chunk(settings.lake_dir, chunk, release, rows=len(batch), indices=present, batch_id=bid, **about)
             stage_records(release, settings.lake_dir, run.pending, f"{run.flow_run_id}-{chunk.number}")
             steps.publish_release(run, release)

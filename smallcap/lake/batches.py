@@ -35,8 +35,17 @@ def batch_id(batch: pd.DataFrame) -> str:
     present = [c for c in _CONTENT if c in batch.columns] + sorted(c for c in batch.columns if c not in _CONTENT)
     present = [c for c in present if c != "extracted_at"]
     keys = [c for c in ("index_code", "trade_date") if c in batch.columns]
-    canonical = batch[present].sort_values(keys).to_csv(index=False, date_format="%Y-%m-%d")
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    ordered = batch[present].sort_values(keys)
+    # The CSV text hashed in blocks (the same bytes as one to_csv): a 10 M-row batch's text would
+    # otherwise be held whole, twice (str and bytes).
+    digest = hashlib.sha256()
+    for start in range(0, max(len(ordered), 1), _HASH_BLOCK):
+        block = ordered.iloc[start : start + _HASH_BLOCK]
+        digest.update(block.to_csv(index=False, header=start == 0, date_format="%Y-%m-%d").encode())
+    return digest.hexdigest()[:16]
+
+
+_HASH_BLOCK = 500_000
 
 
 def file_path(lake_dir: Path, source: str, code: str, bid: str) -> Path:

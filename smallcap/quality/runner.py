@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,7 +64,7 @@ def import_gx() -> None:
         import great_expectations.expectations  # noqa: F401
 
 
-def run_suites(suites: list[Suite], docs: DocsSite | None) -> tuple[list[Finding], dict[str, str]]:
+def run_suites(suites: Iterable[Suite], docs: DocsSite | None) -> tuple[list[Finding], dict[str, str]]:
     """Validate each suite's frame through its own checkpoint.
 
     Returns every expectation's Finding and, with a docs site, suite -> the HTML page of this validation.

@@ -6,7 +6,7 @@ Great Expectations is imported inside the functions: its import costs seconds (s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -36,22 +36,29 @@ def gate_suites(
     config: GateConfig,
     required: Sequence[str] = INDEX_CODES,
     rows: pd.DataFrame | None = None,
-) -> list[Suite]:
+) -> Iterator[Suite]:
     """The suites in the order they run; `revised` is frames.revisions(batch, published). `rows`: the
-    frame the row suite validates (default the batch; for a large batch see smallcap.quality.rows)."""
+    frame the row suite validates (default the batch; for a large batch see smallcap.quality.rows).
+
+    Each suite's frame is built as it is reached: a 10 M-row batch's derived frames are each as large
+    as the batch, and only one is held at a time."""
     known = config.known_codes
-    suites = [
-        ("daily_close", batch if rows is None else rows, _row_expectations(today, known)),
-        ("index_summary", summarize(batch), _summary_expectations(week_ending, required)),
-        ("session_coverage", session_coverage(batch, week_ending, known), _coverage_expectations(week_ending)),
-        ("daily_move", daily_moves(batch, known), _move_expectations(config)),
-        ("revisions", revised, _revision_expectations(config)),
-        ("after_week", after_end(batch), _after_week_expectations(week_ending)),
+    suites: list[tuple[str, Callable[[], pd.DataFrame], Callable[[], list[tuple[str, Any]]]]] = [
+        ("daily_close", lambda: batch if rows is None else rows, lambda: _row_expectations(today, known)),
+        ("index_summary", lambda: summarize(batch), lambda: _summary_expectations(week_ending, required)),
+        (
+            "session_coverage",
+            lambda: session_coverage(batch, week_ending, known),
+            lambda: _coverage_expectations(week_ending),
+        ),
+        ("daily_move", lambda: daily_moves(batch, known), lambda: _move_expectations(config)),
+        ("revisions", lambda: revised, lambda: _revision_expectations(config)),
+        ("after_week", lambda: after_end(batch), lambda: _after_week_expectations(week_ending)),
     ]
-    return [
-        Suite(name, frame, expectations, [c for c in _ID_COLUMNS[name] if c in frame.columns])
-        for name, frame, expectations in suites
-    ]
+    for name, frame_of, expectations_of in suites:
+        frame = frame_of()
+        yield Suite(name, frame, expectations_of(), [c for c in _ID_COLUMNS[name] if c in frame.columns])
+        del frame
 
 
 def _row_expectations(today: date, known: Sequence[str] = INDEX_CODES) -> list[tuple[str, Any]]:
