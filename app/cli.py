@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
@@ -56,8 +57,11 @@ def _usage(message: str) -> NoReturn:
 def _iso_date(option: str, value: str | None) -> date | None:
     if value is None:
         return None
+    # Exactly YYYY-MM-DD: strptime alone takes 2026-2-13, and fromisoformat takes 20260213 or 2026-W07-5.
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, flags=re.ASCII) is None:
+            raise ValueError(value)
+        return date.fromisoformat(value)
     except ValueError:
         _usage(f"{option} must be an ISO date YYYY-MM-DD, got {value!r}")
 
