@@ -143,7 +143,10 @@ class Settings(BaseSettings):
     def _absolute(cls, value: Path) -> Path:
         # Resolved once, against the directory the run starts in: every stage (and GX's stores,
         # which refuse relative paths) then sees the same absolute folder.
-        return value.expanduser().resolve()
+        folder = value.expanduser().resolve()
+        if "?" in str(folder):  # DuckDB 2.0 cuts a database's path at "?" to name its log file
+            raise ValueError(f"{folder}: a path with '?' cannot hold the DuckDB warehouse: choose a folder without '?'")
+        return folder
 
     @property
     def lake_dir(self) -> Path:
