@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     move_warning: float = 0.15
     move_error: float = 0.25
     revision_tolerance: float = 1e-6
+    # At most this many unexpected rows per expectation are kept (GX's results and Data Docs, the
+    # quarantine's validation.json, meta.validation_results); their count stays exact. A 50 MB file
+    # of bad rows would otherwise write every one of them again, several times over.
+    validation_sample_rows: int = Field(default=20, ge=1)
 
     # One writer per data folder: a second run waits this long for the first, then fails.
     writer_wait_seconds: float = 600.0

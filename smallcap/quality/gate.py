@@ -112,7 +112,8 @@ def validate(
         _preloading.join()  # one importer at a time: the main thread waits rather than racing it
     import_gx()  # before the suites are built: they create GX expectations
     revised = revisions(batch, published)
-    findings, pages = run_suites(gate_suites(batch, week_ending, today, revised, config, required), docs)
+    suites = gate_suites(batch, week_ending, today, revised, config, required)
+    findings, pages = run_suites(suites, docs, config.sample_rows)
     return GateReport(
         checks=findings,
         revisions=revision_rows(revised, config.revision_tolerance),
