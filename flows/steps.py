@@ -31,7 +31,7 @@ from smallcap.lake.truth import committed_file_frame
 from smallcap.quality.gate import DocsSite, GateConfig, GateReport, input_failure
 from smallcap.settings import Settings
 from smallcap.sources import carried_by, get_source
-from smallcap.sources.batch import AFTER_END
+from smallcap.sources.batch import AFTER_END, left_out_before
 from smallcap.sources.freshness import wait_for_session
 from tasks.extract import extract_closes
 from tasks.land import land_batch, stage_commit
@@ -74,6 +74,7 @@ class Run:
     live: dict[str, commits.Live] = field(default_factory=dict)
     pending: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     failure: str | None = None
+    notes: list[str] = field(default_factory=list)  # what the run left out, said in its outputs and record
 
     @property
     def ids(self) -> dict[str, str]:
@@ -83,6 +84,8 @@ class Run:
         self.pending.setdefault(table, []).extend(rows)
 
     def finish(self, gate_status: str, outputs: dict[str, str] | str) -> None:
+        if isinstance(outputs, dict) and self.notes:
+            outputs = {**outputs, "notes": "; ".join(self.notes)}
         row = record_run(
             **self.ids,
             week_ending=self.week,
@@ -199,6 +202,9 @@ def gate(
         # Rows after a chunk's end are the next chunks' to land, not left out: nothing to name.
         batch = batch.copy()
         batch.attrs.pop(AFTER_END, None)
+    if run.kind == "weekly" and (note := left_out_before(batch)):
+        get_run_logger().warning("%s", note)  # a long history is not landed by a weekly run: say so
+        run.notes.append(note)
     run.batch_id, run.batch_rows = batches.batch_id(batch), len(batch)
     codes, first, last = [], None, None
     if {"index_code", "trade_date"} <= set(batch.columns) and batch["trade_date"].notna().any():
