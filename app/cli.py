@@ -102,7 +102,7 @@ def run(
     week = _iso_date("--week-ending", week_ending)
     if csv is not None and source is None:
         source = "csv"
-    _run_settings(source=source, csv_path=csv, data_dir=data_dir, check_source=check_source)
+    settings = _run_settings(source=source, csv_path=csv, data_dir=data_dir, check_source=check_source)
 
     from app import temporary_server
 
@@ -111,7 +111,7 @@ def run(
     from prefect.exceptions import FailedRun
 
     from flows.weekly_report import weekly_report
-    from smallcap.errors import SmallcapError
+    from smallcap.errors import SmallcapError, one_line
     from smallcap.quality import gate
 
     gate.preload()  # GX's import overlaps Prefect's start-up instead of following it
@@ -128,7 +128,7 @@ def run(
         except (SmallcapError, FailedRun) as exc:
             _fail(str(exc))
         except Exception as exc:  # noqa: BLE001  (anything else still ends in one line, not a traceback)
-            _fail(f"{type(exc).__name__}: {exc}")
+            _fail(one_line(exc, settings.data_dir))
     _quiet_shutdown()
     typer.echo(f"week ending  {outputs['week_ending']}")
     typer.echo(f"draft        {outputs['draft']}")
@@ -292,7 +292,7 @@ def backfill(
     from flows.backfill import backfill as backfill_flow
     from flows.backfill import plan_for
     from smallcap.backfill import source_ref
-    from smallcap.errors import SmallcapError
+    from smallcap.errors import SmallcapError, one_line
     from tasks.backfill import done_chunks
 
     args = {
@@ -338,7 +338,7 @@ def backfill(
         except (SmallcapError, FailedRun) as exc:
             failure = str(exc)
         except Exception as exc:  # noqa: BLE001  (anything else still ends in one line, not a traceback)
-            failure = f"{type(exc).__name__}: {exc}"
+            failure = one_line(exc, settings.data_dir)
         finally:
             stop.set()
             watcher.join()
