@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
@@ -56,8 +57,11 @@ def _usage(message: str) -> NoReturn:
 def _iso_date(option: str, value: str | None) -> date | None:
     if value is None:
         return None
+    # Exactly YYYY-MM-DD: strptime alone takes 2026-2-13, and fromisoformat takes 20260213 or 2026-W07-5.
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, flags=re.ASCII) is None:
+            raise ValueError(value)
+        return date.fromisoformat(value)
     except ValueError:
         _usage(f"{option} must be an ISO date YYYY-MM-DD, got {value!r}")
 
@@ -98,7 +102,7 @@ def run(
     week = _iso_date("--week-ending", week_ending)
     if csv is not None and source is None:
         source = "csv"
-    _run_settings(source=source, csv_path=csv, data_dir=data_dir, check_source=check_source)
+    settings = _run_settings(source=source, csv_path=csv, data_dir=data_dir, check_source=check_source)
 
     from app import temporary_server
 
@@ -107,7 +111,7 @@ def run(
     from prefect.exceptions import FailedRun
 
     from flows.weekly_report import weekly_report
-    from smallcap.errors import SmallcapError
+    from smallcap.errors import SmallcapError, one_line
     from smallcap.quality import gate
 
     gate.preload()  # GX's import overlaps Prefect's start-up instead of following it
@@ -124,7 +128,7 @@ def run(
         except (SmallcapError, FailedRun) as exc:
             _fail(str(exc))
         except Exception as exc:  # noqa: BLE001  (anything else still ends in one line, not a traceback)
-            _fail(f"{type(exc).__name__}: {exc}")
+            _fail(one_line(exc, settings.data_dir))
     _quiet_shutdown()
     typer.echo(f"week ending  {outputs['week_ending']}")
     typer.echo(f"draft        {outputs['draft']}")
@@ -292,7 +296,7 @@ def backfill(
     from flows.backfill import backfill as backfill_flow
     from flows.backfill import plan_for
     from smallcap.backfill import selected_indices, source_ref
-    from smallcap.errors import SmallcapError
+    from smallcap.errors import SmallcapError, one_line
     from smallcap.quality import gate
     from smallcap.universe import read
     from tasks.backfill import done_chunks
@@ -354,7 +358,7 @@ def backfill(
         except (SmallcapError, FailedRun) as exc:
             failure = str(exc)
         except Exception as exc:  # noqa: BLE001  (anything else still ends in one line, not a traceback)
-            failure = f"{type(exc).__name__}: {exc}"
+            failure = one_line(exc, settings.data_dir)
         finally:
             stop.set()
             watcher.join()

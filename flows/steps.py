@@ -23,14 +23,14 @@ from prefect import get_run_logger
 from prefect.runtime import flow_run
 
 from smallcap import publish, writer
-from smallcap.errors import NotYetPublished, SmallcapError, TransientSourceError, UnreadableInput
+from smallcap.errors import NotYetPublished, SmallcapError, TransientSourceError, UnreadableInput, one_line
 from smallcap.lake import batches, commits, records
 from smallcap.lake.recovery import recover
 from smallcap.lake.truth import committed_file_frame
 from smallcap.quality.gate import DocsSite, GateConfig, GateReport, input_failure
 from smallcap.settings import Settings
 from smallcap.sources import carried_by, get_source
-from smallcap.sources.batch import AFTER_END
+from smallcap.sources.batch import AFTER_END, left_out_before
 from smallcap.sources.freshness import wait_for_session
 from smallcap.universe import Universe, read
 from tasks.extract import extract_closes
@@ -81,6 +81,7 @@ class Run:
     live: dict[str, commits.Live] = field(default_factory=dict)
     pending: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     failure: str | None = None
+    notes: list[str] = field(default_factory=list)  # what the run left out, said in its outputs and record
     only: tuple[str, ...] = ()  # a backfill of some indices only (--index); empty: the whole universe
 
     @property
@@ -96,6 +97,8 @@ class Run:
         self.pending.setdefault(table, []).extend(rows)
 
     def finish(self, gate_status: str, outputs: dict[str, str] | str) -> None:
+        if isinstance(outputs, dict) and self.notes:
+            outputs = {**outputs, "notes": "; ".join(self.notes)}
         row = record_run(
             **self.ids,
             week_ending=self.week,
@@ -129,18 +132,26 @@ def writing(run: Run) -> Iterator[publish.Release]:
             for row in run.pending.get("revisions", []):
                 row["accepted"] = False  # found, but never committed
             fault = not isinstance(exc, SmallcapError)
-            run.failure = _keep_unreadable(run, exc) if isinstance(exc, UnreadableInput) else _one_line(exc)
+            run.failure = (
+                _keep_unreadable(run, exc) if isinstance(exc, UnreadableInput) else one_line(exc, settings.data_dir)
+            )
             # The reason at ERROR, where a person filtering the run's logs looks; a fault with its traceback.
             say.error("%s", run.failure, exc_info=exc if fault else None)
             if run.batch_id is not None:  # a run that got no batch has nothing to record
                 run.finish("failed", run.failure)
-            write_records(settings.lake_dir, run.pending, f"{run.flow_run_id}-failed")
+            try:
+                write_records(settings.lake_dir, run.pending, f"{run.flow_run_id}-failed")
+            except OSError as unwritten:  # the folder that refused the run's work refuses its records too
+                say.warning("the failed run's records were not written: %s", one_line(unwritten, settings.data_dir))
 
 
-def _one_line(exc: Exception) -> str:
-    if isinstance(exc, SmallcapError):
-        return str(exc)
-    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+def kept_in(keep: Callable[[], Path], what: str = "batch") -> str:
+    """Where a refused batch was kept; a quarantine that cannot be written (full disk, read-only
+    folder) is named instead, so the refusal's reason still reaches the person."""
+    try:
+        return f"{what} kept in {keep()}"
+    except OSError as exc:
+        return f"{what} not kept: {one_line(exc)}"
 
 
 def _keep_unreadable(run: Run, exc: UnreadableInput) -> str:
@@ -151,8 +162,11 @@ def _keep_unreadable(run: Run, exc: UnreadableInput) -> str:
     run.batch_id = hashlib.sha256(origin.read_bytes()).hexdigest()[:16] if origin and origin.is_file() else "unreadable"
     run.add("validation_results", record_validation(report, **run.ids, batch_id=run.batch_id))
     publish_gate_summary(report, run.batch_id)
-    kept = quarantine_batch(None, report, settings.quarantine_dir, run.run_name, origin, run.week, run.batch_id)
-    return f"{report.reason()} (input kept in {kept})"
+    kept = kept_in(
+        lambda: quarantine_batch(None, report, settings.quarantine_dir, run.run_name, origin, run.week, run.batch_id),
+        "input",
+    )
+    return f"{report.reason()} ({kept})"
 
 
 def extract(
@@ -219,6 +233,9 @@ def gate(
         # Rows after a chunk's end are the next chunks' to land, not left out: nothing to name.
         batch = batch.copy()
         batch.attrs.pop(AFTER_END, None)
+    if run.kind == "weekly" and (note := left_out_before(batch)):
+        get_run_logger().warning("%s", note)  # a long history is not landed by a weekly run: say so
+        run.notes.append(note)
     run.batch_id, run.batch_rows = batches.batch_id(batch), len(batch)
     codes, first, last = [], None, None
     if {"index_code", "trade_date"} <= set(batch.columns) and batch["trade_date"].notna().any():
@@ -228,7 +245,14 @@ def gate(
     truth = committed_closes(settings.lake_dir, run.live, codes, first, last)
     config = GateConfig.from_settings(settings, allow_revisions=allow_revisions)
     site = DocsSite(settings.docs_dir, settings.gx_results_dir, run.run_name) if docs else None
-    report = validate_batch(batch, week_ending, run.today, truth, config, site, required)
+    try:
+        report = validate_batch(batch, week_ending, run.today, truth, config, site, required)
+    except OSError as exc:  # Data Docs cannot be written (full disk, read-only folder): the verdict still counts
+        if site is None:
+            raise
+        get_run_logger().warning("Data Docs not written: %s", one_line(exc))
+        site, docs = None, False
+        report = validate_batch(batch, week_ending, run.today, truth, config, None, required)
     if settings.tracking_check and settings.source == "yahoo" and "R2000G" in codes:
         report = track_fund(report, batch, settings.tracking_fund, settings.tracking_band_pp)
     if screen and not report.success:
@@ -242,8 +266,12 @@ def gate(
         get_run_logger().warning("gate warning (batch passes): %s", warning.line())
     if not report.success:
         origin = get_source(settings.source, settings.csv_path).origin
-        kept = quarantine_batch(batch, report, settings.quarantine_dir, run.run_name, origin, week_ending, run.batch_id)
-        refuse(f"{report.reason()} (batch kept in {kept})")
+        kept = kept_in(
+            lambda: quarantine_batch(
+                batch, report, settings.quarantine_dir, run.run_name, origin, week_ending, run.batch_id
+            )
+        )
+        refuse(f"{report.reason()} ({kept})")
     return report
 
 
@@ -260,8 +288,8 @@ def cross_check(run: Run, batch: pd.DataFrame, first: date, last: date, label: s
     check = extract(run, first, last, settings.check_source, codes, label=label)
     result = reconcile_batches(batch, check, settings.reconcile_tolerance)
     if not result.success:
-        kept = quarantine_disagreement(batch, check, result, settings.quarantine_dir, run.run_name)
-        refuse(f"{result.reason()} (batch kept in {kept})")
+        kept = kept_in(lambda: quarantine_disagreement(batch, check, result, settings.quarantine_dir, run.run_name))
+        refuse(f"{result.reason()} ({kept})")
     get_run_logger().info("reconciled with %s: %d common closes agree", settings.check_source, result.compared)
 
 

@@ -88,4 +88,5 @@ def weekly_report(
         return Failed(message=run.failure)
     publish_artifacts(figures, drafts, paths["chart"])
     publish_links(week, paths["chart"], settings.docs_dir / "index.html", paths["page"])
-    return steps.outputs(settings, week, paths, drafts, funds.notes() if funds is not None else [])
+    notes = [*(funds.notes() if funds is not None else []), *run.notes]
+    return steps.outputs(settings, week, paths, drafts, notes)

@@ -37,10 +37,10 @@ class Release:
 
     def __init__(self, data_dir: Path, tag: str) -> None:
         self.folder = data_dir / JOURNALS
-        self.folder.mkdir(parents=True, exist_ok=True)
         self.tag = tag
-        self.intent = self.folder / f"{tag}.staging"  # lists staged files, so a dead run's are found
-        self.intent.touch()
+        # Lists staged files, so a dead run's are found. Created with the first of them: a run that
+        # stops before staging anything (a refused batch, a read-only folder) writes nothing here.
+        self.intent = self.folder / f"{tag}.staging"
         self.renames: list[tuple[Path, Path]] = []
         self.last: list[tuple[Path, Path]] = []
         self.deletes: list[Path] = []
@@ -57,6 +57,7 @@ class Release:
         """The name to write what becomes `target` at publish; `last` ones are switched in after the rest."""
         target.parent.mkdir(parents=True, exist_ok=True)
         staged = target.with_name(f".{target.stem}.{self.tag}.staged{target.suffix}")
+        self.folder.mkdir(parents=True, exist_ok=True)
         with self.intent.open("a", encoding="utf-8") as handle:
             handle.write(f"{staged}\n")
         (self.last if last else self.renames).append((staged, target))
@@ -85,6 +86,7 @@ class Release:
                 raise PublishError(f"cannot publish {target}: a folder of that name is in the way")
             fsync(staged)
         journal = {"renames": [[str(s), str(t)] for s, t in pairs], "deletes": [str(d) for d in self.deletes]}
+        self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{self.tag}.json"
         partial = path.with_name(f".{path.name}.tmp")
         partial.write_text(json.dumps(journal, indent=1), encoding="utf-8")

@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     move_warning: float = 0.15
     move_error: float = 0.25
     revision_tolerance: float = 1e-6
+    # At most this many unexpected rows per expectation are kept (GX's results and Data Docs, the
+    # quarantine's validation.json, meta.validation_results); their count stays exact. A 50 MB file
+    # of bad rows would otherwise write every one of them again, several times over.
+    validation_sample_rows: int = Field(default=20, ge=1)
 
     # One writer per data folder: a second run waits this long for the first, then fails.
     writer_wait_seconds: float = 600.0
@@ -158,7 +162,10 @@ class Settings(BaseSettings):
     def _absolute(cls, value: Path) -> Path:
         # Resolved once, against the directory the run starts in: every stage (and GX's stores,
         # which refuse relative paths) then sees the same absolute folder.
-        return value.expanduser().resolve()
+        folder = value.expanduser().resolve()
+        if "?" in str(folder):  # DuckDB 2.0 cuts a database's path at "?" to name its log file
+            raise ValueError(f"{folder}: a path with '?' cannot hold the DuckDB warehouse: choose a folder without '?'")
+        return folder
 
     @property
     def lake_dir(self) -> Path:

@@ -94,6 +94,10 @@ USAGE_ERRORS = {
         "use --source yahoo, optionally with --check-source fred",
     ),
     "bad date": (["--week-ending", "13/02/2026"], "--week-ending must be an ISO date YYYY-MM-DD, got '13/02/2026'"),
+    "date without leading zeros": (
+        ["--week-ending", "2026-2-13"],
+        "--week-ending must be an ISO date YYYY-MM-DD, got '2026-2-13'",
+    ),
     "unknown check source": (
         ["--check-source", "sample"],
         "SMALLCAP_CHECK_SOURCE: unknown cross-check source 'sample': choose fred or yahoo",

@@ -22,6 +22,7 @@ import pyarrow as pa
 import yaml
 
 from smallcap.indices import RATIO_PAIR
+from smallcap.lake.paths import literals
 from smallcap.lake.records import SCHEMAS as record_schemas
 from smallcap.publish import fsync
 
@@ -268,7 +269,7 @@ def build(
             # An explicit list of files, never a glob: only committed files are read.
             con.register("file_frame", files[["file", "seq"]])
             con.sql("create table raw.lake_file as select file, seq::bigint as commit_seq from file_frame")
-            con.execute("set variable lake_files = ?", [files["file"].tolist()])
+            con.execute("set variable lake_files = ?", [literals(files["file"])])  # paths, never patterns
             (first, last) = con.sql(
                 "select min(trade_date), max(trade_date) from read_parquet(getvariable('lake_files'))"
             ).fetchall()[0]

@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from smallcap.lake.commits import Live
+from smallcap.lake.paths import literals
 
 _QUERY = """
 select r.index_code, r.trade_date, r.close
@@ -52,7 +53,7 @@ def committed_closes(
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in EMPTY.items()})
     with duckdb.connect() as con:
         con.register("committed_file", files)
-        con.execute("set variable files = ?", [files["file"].tolist()])
+        con.execute("set variable files = ?", [literals(files["file"])])  # paths, never patterns
         con.execute("set variable first = ?::date", [first])
         con.execute("set variable last = ?::date", [last])
         return con.sql(_QUERY).df()

@@ -7,8 +7,9 @@ from typing import Any
 from smallcap.quality.results import ERROR, WARNING, Finding
 
 
-def finding(r: Any, suite_name: str, id_cols: list[str], severities: Any) -> Finding:
-    """A GX ExpectationValidationResult as a Finding; `severities` is GX's FailureSeverity enum."""
+def finding(r: Any, suite_name: str, id_cols: list[str], severities: Any, sample_rows: int = 20) -> Finding:
+    """A GX ExpectationValidationResult as a Finding with at most `sample_rows` rows; `severities` is
+    GX's FailureSeverity enum."""
     cfg = r.expectation_config
     name = cfg.meta.get("name", cfg.type)
     severity = WARNING if cfg.severity == severities.WARNING else ERROR
@@ -17,7 +18,7 @@ def finding(r: Any, suite_name: str, id_cols: list[str], severities: Any) -> Fin
             expectation=name, suite=suite_name, success=True, unexpected_count=0, severity=severity, kind=cfg.type
         )
     res = r.result or {}
-    sample = [_clean(row, id_cols) for row in (res.get("unexpected_index_list") or [])[:3]]
+    sample = [_clean(row, id_cols) for row in (res.get("partial_unexpected_index_list") or [])[:sample_rows]]
     error = _exception_message(r.exception_info or {})
     if error:
         # A check that could not even run (e.g. its column is missing) is a failure too.

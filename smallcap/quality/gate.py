@@ -117,7 +117,8 @@ def validate(
     if len(batch) > ROW_LIMIT:  # GX sees every row that breaks a row rule, and a sample: the same verdict
         bad = violations(batch, today, config.known_codes)
         rows = rows_for_gx(batch, bad)
-    findings, pages = run_suites(gate_suites(batch, week_ending, today, revised, config, required, rows), docs)
+    suites = gate_suites(batch, week_ending, today, revised, config, required, rows)
+    findings, pages = run_suites(suites, docs, config.sample_rows)
     if bad is not None:
         findings = exact_counts(findings, bad)
     return GateReport(

@@ -64,8 +64,11 @@ def import_gx() -> None:
         import great_expectations.expectations  # noqa: F401
 
 
-def run_suites(suites: Iterable[Suite], docs: DocsSite | None) -> tuple[list[Finding], dict[str, str]]:
-    """Validate each suite's frame through its own checkpoint.
+def run_suites(
+    suites: Iterable[Suite], docs: DocsSite | None, sample_rows: int = 20
+) -> tuple[list[Finding], dict[str, str]]:
+    """Validate each suite's frame through its own checkpoint, keeping `sample_rows` unexpected rows
+    per expectation (GX's SUMMARY format: the count exact, the rows bounded; COMPLETE keeps them all).
 
     Returns every expectation's Finding and, with a docs site, suite -> the HTML page of this validation.
     """
@@ -97,7 +100,11 @@ def run_suites(suites: Iterable[Suite], docs: DocsSite | None) -> tuple[list[Fin
                 name=f"gate-{s.name}",
                 validation_definitions=[definition],
                 actions=[],
-                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": s.id_columns},
+                result_format={
+                    "result_format": "SUMMARY",
+                    "partial_unexpected_count": sample_rows,
+                    "unexpected_index_column_names": s.id_columns,
+                },
             )
         )
         with warnings.catch_warnings():
@@ -106,7 +113,7 @@ def run_suites(suites: Iterable[Suite], docs: DocsSite | None) -> tuple[list[Fin
         for result_id, result in outcome.run_results.items():
             built[s.name] = result_id
             for r in result.results:
-                findings.append(finding(r, s.name, s.id_columns, FailureSeverity))
+                findings.append(finding(r, s.name, s.id_columns, FailureSeverity, sample_rows))
     return findings, _build_docs(context, built) if docs else {}
 
 

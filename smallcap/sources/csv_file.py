@@ -14,6 +14,11 @@ from smallcap.sources.batch import from_long_text
 def require_file(path: Path) -> None:
     if not path.is_file():
         raise SourceError(f"CSV file not found: {path}")
+    try:
+        path.open("rb").close()  # found is not readable: say so before any run starts
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise SourceError(f"CSV file cannot be read: {path}: {reason}: give this user read access to it") from None
 
 
 def read_long_csv(path: Path) -> pd.DataFrame:
