@@ -22,7 +22,7 @@ import pandas as pd
 from smallcap.quality.results import Finding
 
 ROW_LIMIT = 200_000  # rows GX validates whole: about 1 s
-KEEP_FAILING = 1_000  # failing rows per rule handed to GX (the count is exact regardless)
+KEEP_FAILING = 1_000  # failing rows per rule handed to GX (the count is exact regardless); > sample rows kept
 SAMPLE = 10_000  # passing rows handed to GX, evenly spread over the batch
 
 
