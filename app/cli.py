@@ -49,6 +49,15 @@ def _fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code=code)
 
 
+def _end(message: str) -> NoReturn:
+    """A run that did not complete: stopped by a signal (named, with the shell's code 130 or 143), or failed."""
+    from smallcap import stop
+
+    if stop.asked() is not None:
+        _fail(stop.line(), code=stop.exit_code())
+    _fail(message)
+
+
 def _usage(message: str) -> NoReturn:
     """The command was given wrong: exit 2, as for any usage error, before anything has run."""
     _fail(message, code=2)
@@ -104,31 +113,37 @@ def run(
         source = "csv"
     settings = _run_settings(source=source, csv_path=csv, data_dir=data_dir, check_source=check_source)
 
-    from app import temporary_server
+    from smallcap import stop
 
-    server = temporary_server.start()  # boots on another core while the imports below run
+    stop.install()  # from here Ctrl-C and SIGTERM stop the run at its next safe point
+    try:
+        from app import temporary_server
 
-    from prefect.exceptions import FailedRun
+        server = temporary_server.start()  # boots on another core while the imports below run
 
-    from flows.weekly_report import weekly_report
-    from smallcap.errors import SmallcapError, one_line
-    from smallcap.quality import gate
+        from prefect.exceptions import FailedRun
 
-    gate.preload()  # GX's import overlaps Prefect's start-up instead of following it
-    with temporary_server.prefect_api(server):
-        try:
-            outputs = weekly_report(
-                week_ending=week,
-                source=source,
-                csv_path=None if csv is None else str(csv),
-                data_dir=None if data_dir is None else str(data_dir),
-                check_source=check_source,
-                allow_revisions=allow_revisions,
-            )
-        except (SmallcapError, FailedRun) as exc:
-            _fail(str(exc))
-        except Exception as exc:  # noqa: BLE001  (anything else still ends in one line, not a traceback)
-            _fail(one_line(exc, settings.data_dir))
+        from flows.weekly_report import weekly_report
+        from smallcap.errors import SmallcapError, one_line
+        from smallcap.quality import gate
+
+        gate.preload()  # GX's import overlaps Prefect's start-up instead of following it
+        with temporary_server.prefect_api(server):
+            try:
+                outputs = weekly_report(
+                    week_ending=week,
+                    source=source,
+                    csv_path=None if csv is None else str(csv),
+                    data_dir=None if data_dir is None else str(data_dir),
+                    check_source=check_source,
+                    allow_revisions=allow_revisions,
+                )
+            except (SmallcapError, FailedRun) as exc:
+                _end(str(exc))
+            except Exception as exc:  # noqa: BLE001  (anything else still ends in one line, not a traceback)
+                _end(one_line(exc, settings.data_dir))
+    except stop.Interrupted:
+        _end("")
     _quiet_shutdown()
     typer.echo(f"week ending  {outputs['week_ending']}")
     typer.echo(f"draft        {outputs['draft']}")
@@ -140,6 +155,8 @@ def run(
         typer.echo(f"note         {outputs['notes']}")  # an edited draft kept, a fund shown without figures
     typer.echo(f"warehouse    {outputs['warehouse']}")
     typer.echo(f"lake         {outputs['lake']}")
+    if stop.asked() is not None:  # it came after the commit point: the run completed its publish first
+        _fail(f"{stop.line()} after the run had published the outputs above", code=stop.exit_code())
 
 
 def _settings(data_dir: Path | None = None) -> Settings:

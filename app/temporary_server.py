@@ -58,6 +58,7 @@ class TemporaryServer:
             ],
             env={**os.environ, **_SERVER_ENV},
         )
+        atexit.register(self.stop)  # a Ctrl-C during start-up too: the server never outlives the command
 
     @property
     def api_url(self) -> str:

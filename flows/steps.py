@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from prefect import get_run_logger
+from prefect.exceptions import TerminationSignal
 from prefect.runtime import flow_run
 
-from smallcap import publish, writer
+from smallcap import publish, stop, writer
 from smallcap.errors import NotYetPublished, SmallcapError, TransientSourceError, UnreadableInput, one_line
 from smallcap.lake import batches, commits, records
 from smallcap.lake.recovery import recover
@@ -127,14 +128,17 @@ def writing(run: Run) -> Iterator[publish.Release]:
         release = publish.Release(settings.data_dir, f"{run.flow_run_id[:8]}-{os.getpid()}")
         try:
             yield release
-        except Exception as exc:
+        except (Exception, stop.Interrupted, TerminationSignal) as exc:  # a signal ends the run here too
             release.discard()  # nothing of a failed run is published
             for row in run.pending.get("revisions", []):
                 row["accepted"] = False  # found, but never committed
-            fault = not isinstance(exc, SmallcapError)
-            run.failure = (
-                _keep_unreadable(run, exc) if isinstance(exc, UnreadableInput) else one_line(exc, settings.data_dir)
-            )
+            if isinstance(exc, TerminationSignal):  # Prefect's own SIGTERM handler raised it
+                stop.ask(exc.signal)
+            fault = not isinstance(exc, (SmallcapError, stop.Interrupted, TerminationSignal))
+            if isinstance(exc, UnreadableInput):
+                run.failure = _keep_unreadable(run, exc)
+            else:
+                run.failure = stop.line() if not isinstance(exc, Exception) else one_line(exc, settings.data_dir)
             # The reason at ERROR, where a person filtering the run's logs looks; a fault with its traceback.
             say.error("%s", run.failure, exc_info=exc if fault else None)
             if run.batch_id is not None:  # a run that got no batch has nothing to record
@@ -179,6 +183,7 @@ def extract(
     label: str = "",
 ) -> pd.DataFrame:
     """A batch from the run's source (or the cross-check `source`), with the configured retries."""
+    stop.check()
     settings = run.settings
     name = source or settings.source
     retrying = extract_closes.with_options(
@@ -206,6 +211,7 @@ def extract(
 
 def verify(run: Run, batch: pd.DataFrame | None = None) -> None:
     """Read the commit log and check every committed file (a batch may heal the files it lands again)."""
+    stop.check()
     run.log = commits.read_log(run.settings.lake_dir)
     run.base = commits.head(run.log)
     whole = batch is not None and not batch.empty and {"source", "index_code"} <= set(batch.columns)
@@ -226,6 +232,7 @@ def gate(
 
     `required`: the indices the batch must hold (default: every index of the universe begun by the week).
     `screen`: a refused batch is only reported back (nothing recorded or quarantined, the run goes on)."""
+    stop.check()
     settings = run.settings
     if required is None:
         required = run.universe.started_by(week_ending)
@@ -295,6 +302,7 @@ def cross_check(run: Run, batch: pd.DataFrame, first: date, last: date, label: s
 
 def commit(run: Run, batch: pd.DataFrame, release: publish.Release) -> commits.Commit:
     """Land the batch and stage the commit that makes it the truth; the release publishes both."""
+    stop.check()
     lake = run.settings.lake_dir
     files = land_batch(batch, lake)
     done = stage_commit(lake, run.log, files, release, kind=run.kind, run_id=run.flow_run_id, run_name=run.run_name)
@@ -307,6 +315,7 @@ def commit(run: Run, batch: pd.DataFrame, release: publish.Release) -> commits.C
 
 def build(run: Run, release: publish.Release, outputs: Callable[[], dict[str, str]]) -> Path:
     """The warehouse from the committed files plus this run's commit, with this run's records, staged."""
+    stop.check()
     settings = run.settings
     run.finish("passed", outputs())
     meta = {
@@ -320,14 +329,17 @@ def build(run: Run, release: publish.Release, outputs: Callable[[], dict[str, st
 
 
 def publish_release(run: Run, release: publish.Release) -> None:
-    """The commit point, taken only if no other commit landed since this run read the log."""
+    """The commit point, taken only if no other commit landed since this run read the log, nor a signal
+    asked the run to stop; once taken, the publish completes whatever signal comes."""
+    stop.check()
     latest = commits.head(commits.read_log(run.settings.lake_dir))
     if latest != run.base:
         raise SmallcapError(
             f"the lake moved on to commit {latest} while this run built on commit {run.base}: nothing was "
             "published; run again"
         )
-    release.publish()
+    with stop.deferred():
+        release.publish()
     run.base = commits.head(run.log)
 
 
